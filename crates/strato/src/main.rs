@@ -1,0 +1,13 @@
+//! The one `strato` binary: `strato serve` runs the control plane, every other subcommand is the
+//! client (climc-style resource commands, `login`, and `cloudcli`).
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.get(1).map(|a| a == "serve").unwrap_or(false) {
+        // `strato serve ...`: parse from "serve" on so clap names the command right.
+        return strato_server::main_from_args(args[1..].to_vec());
+    }
+    strato_cli::main_from_args(args)
+}
