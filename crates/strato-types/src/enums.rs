@@ -1,0 +1,128 @@
+//! Closed sets of values stored as text (with a CHECK in the database) and sent as
+//! lower-case strings in the API.
+
+/// The text is not one of an enum's values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {what} {value:?}: expected one of {expected}")]
+pub struct EnumParseError {
+    pub what: &'static str,
+    pub value: String,
+    pub expected: &'static str,
+}
+
+/// Defines a text enum with `as_str`, `ALL`, `Display`, `FromStr`, serde (lower-case) and a schema.
+#[macro_export]
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident, $what:literal, { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+                 $crate::__private::serde::Serialize, $crate::__private::serde::Deserialize,
+                 $crate::__private::utoipa::ToSchema)]
+        #[serde(crate = "::strato_types::__private::serde")]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The values joined by ", " (for messages and SQL CHECK constraints in docs).
+            pub const EXPECTED: &'static str = concat!($($text, " "),+);
+
+            pub const fn as_str(&self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::enums::EnumParseError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err($crate::enums::EnumParseError {
+                        what: $what,
+                        value: s.chars().take(64).collect(),
+                        expected: concat!($($text, " "),+),
+                    }),
+                }
+            }
+        }
+    };
+}
+
+text_enum!(
+    /// What a role assignment grants. `admin` of project `system` in domain `default` is the
+    /// system admin; `admin` on a domain administers that domain.
+    Role, "role", {
+        Admin = "admin",
+        Member = "member",
+        Viewer = "viewer",
+    }
+);
+
+text_enum!(
+    /// A kind of cloud.
+    Provider, "provider", {
+        Aws = "aws",
+        Aliyun = "aliyun",
+        Qingcloud = "qingcloud",
+        Kvm = "kvm",
+        Fake = "fake",
+    }
+);
+
+text_enum!(
+    /// Whether Strato could reach the cloud with an account's credentials the last time it tried.
+    CloudAccountStatus, "cloud account status", {
+        Connected = "connected",
+        Disconnected = "disconnected",
+        Unknown = "unknown",
+    }
+);
+
+text_enum!(
+    /// Status of a cloud region or zone as seen by the last sync.
+    RegionStatus, "region status", {
+        Available = "available",
+        Unavailable = "unavailable",
+        Unknown = "unknown",
+    }
+);
+
+text_enum!(
+    /// How a cloud resource is paid for.
+    BillingType, "billing type", {
+        Postpaid = "postpaid",
+        Prepaid = "prepaid",
+    }
+);
+
+text_enum!(
+    /// A login token (from a password login, short-lived) or an API token (for automation).
+    TokenKind, "token kind", {
+        Login = "login",
+        Api = "api",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enums_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>().unwrap(), *role);
+            assert_eq!(serde_json::to_string(role).unwrap(), format!("\"{role}\""));
+        }
+        assert_eq!("qingcloud".parse::<Provider>().unwrap(), Provider::Qingcloud);
+        let err = "gcp".parse::<Provider>().unwrap_err();
+        assert!(err.to_string().contains("aws aliyun qingcloud kvm fake"), "{err}");
+        assert!(serde_json::from_str::<CloudAccountStatus>("\"weird\"").is_err());
+    }
+}
