@@ -1,1 +1,21 @@
-//! See ../../shared/DESIGN.md for what this crate is for.
+//! The driver contract (see ../../shared/DESIGN.md, "Drivers"): provider registry,
+//! capabilities, errors, plain-data snapshots, the `CloudDriver` trait and the shared request
+//! layer. No provider-specific code lives here.
+
+pub mod capability;
+pub mod credentials;
+pub mod driver;
+pub mod error;
+pub mod registry;
+pub mod request;
+pub mod snapshot;
+pub mod status;
+
+pub use capability::{Capability, CapabilitySet};
+pub use credentials::{CredentialField, Credentials};
+pub use driver::{CloudDriver, DiskCreate, ServerCreate};
+pub use error::{CloudError, CloudErrorKind, CloudResult};
+pub use registry::{DriverConfig, Provider, ProviderRegistry};
+pub use request::{ApiClass, CallObserver, CallRecord, ProviderLimits, RateLimit, RequestCounters, RequestKey, RequestLayer, Requests, RetryPolicy};
+pub use snapshot::*;
+pub use status::*;

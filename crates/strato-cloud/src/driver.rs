@@ -1,0 +1,181 @@
+//! The driver contract. One `CloudDriver` talks to one cloud account; the region is passed
+//! per call. Every method has a default body returning `not_implemented`, so a driver
+//! implements only what its provider supports (and declares it in its `CapabilitySet`).
+//!
+//! Rules every implementation follows:
+//! - listing returns the complete set for the region, following every page, or an error;
+//! - `get_*` of an id the cloud does not know (or has deleted) is `not_found`;
+//! - `delete_*` of an id the cloud does not know is `not_found` (callers treat it as done);
+//! - every cloud call goes through the shared request layer (`crate::request::Requests`),
+//!   which rate-limits and retries; drivers never retry on their own;
+//! - errors are classified into `CloudError` kinds at the driver boundary.
+
+use async_trait::async_trait;
+
+use crate::capability::CapabilitySet;
+use crate::error::{CloudError, CloudResult};
+use crate::snapshot::*;
+use crate::status::ResourceKind;
+
+/// Input of `create_server`.
+#[derive(Clone, Default)]
+pub struct ServerCreate {
+    pub name: String,
+    /// Instance type (sku external id).
+    pub instance_type: String,
+    pub image_id: String,
+    pub zone: Option<String>,
+    /// Subnet; the cloud's default subnet when `None`.
+    pub network_id: Option<String>,
+    pub secgroup_ids: Vec<String>,
+    pub root_disk_gb: Option<u64>,
+    pub data_disks_gb: Vec<u64>,
+    /// May hold secrets; never printed by Debug.
+    pub user_data: Option<String>,
+    pub keypair: Option<String>,
+    pub tags: Tags,
+    /// Same token, same server: a retried create never makes a second one.
+    pub idempotency_token: Option<String>,
+}
+
+impl std::fmt::Debug for ServerCreate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerCreate")
+            .field("name", &self.name)
+            .field("instance_type", &self.instance_type)
+            .field("image_id", &self.image_id)
+            .field("zone", &self.zone)
+            .field("network_id", &self.network_id)
+            .field("secgroup_ids", &self.secgroup_ids)
+            .field("root_disk_gb", &self.root_disk_gb)
+            .field("data_disks_gb", &self.data_disks_gb)
+            .field("user_data", &self.user_data.as_ref().map(|_| "<hidden>"))
+            .field("keypair", &self.keypair)
+            .field("tags", &self.tags)
+            .field("idempotency_token", &self.idempotency_token)
+            .finish()
+    }
+}
+
+/// Input of `create_disk`.
+#[derive(Debug, Clone, Default)]
+pub struct DiskCreate {
+    pub name: String,
+    pub zone: String,
+    pub size_gb: u64,
+    /// The cloud's storage type; the driver's default when `None`.
+    pub disk_type: Option<String>,
+    pub tags: Tags,
+    pub idempotency_token: Option<String>,
+}
+
+fn unsupported<T>(what: &str) -> CloudResult<T> {
+    Err(CloudError::not_implemented(format!("{what} is not supported by this provider")))
+}
+
+#[async_trait]
+pub trait CloudDriver: Send + Sync {
+    /// The provider name this driver was registered under.
+    fn provider(&self) -> &'static str;
+    fn capabilities(&self) -> CapabilitySet;
+
+    // --- listing: complete for the region, every page followed ---------------------------
+    async fn list_regions(&self) -> CloudResult<Vec<ExtCloudRegion>> {
+        unsupported("region listing")
+    }
+    async fn list_zones(&self, _region: &str) -> CloudResult<Vec<ExtZone>> {
+        unsupported("zone listing")
+    }
+    async fn list_vpcs(&self, _region: &str) -> CloudResult<Vec<ExtVpc>> {
+        unsupported("vpc listing")
+    }
+    async fn list_networks(&self, _region: &str) -> CloudResult<Vec<ExtNetwork>> {
+        unsupported("network listing")
+    }
+    async fn list_secgroups(&self, _region: &str) -> CloudResult<Vec<ExtSecgroup>> {
+        unsupported("secgroup listing")
+    }
+    async fn list_servers(&self, _region: &str) -> CloudResult<Vec<ExtServer>> {
+        unsupported("server listing")
+    }
+    async fn list_disks(&self, _region: &str) -> CloudResult<Vec<ExtDisk>> {
+        unsupported("disk listing")
+    }
+    async fn list_elasticsearches(&self, _region: &str) -> CloudResult<Vec<ExtElasticsearch>> {
+        unsupported("elasticsearch listing")
+    }
+    async fn list_skus(&self, _region: &str) -> CloudResult<Vec<ExtSku>> {
+        unsupported("sku listing")
+    }
+
+    // --- one resource by external id (targeted re-sync after an operation) ---------------
+    async fn get_vpc(&self, _region: &str, _id: &str) -> CloudResult<ExtVpc> {
+        unsupported("vpc get")
+    }
+    async fn get_network(&self, _region: &str, _id: &str) -> CloudResult<ExtNetwork> {
+        unsupported("network get")
+    }
+    async fn get_secgroup(&self, _region: &str, _id: &str) -> CloudResult<ExtSecgroup> {
+        unsupported("secgroup get")
+    }
+    async fn get_server(&self, _region: &str, _id: &str) -> CloudResult<ExtServer> {
+        unsupported("server get")
+    }
+    async fn get_disk(&self, _region: &str, _id: &str) -> CloudResult<ExtDisk> {
+        unsupported("disk get")
+    }
+    async fn get_elasticsearch(&self, _region: &str, _id: &str) -> CloudResult<ExtElasticsearch> {
+        unsupported("elasticsearch get")
+    }
+
+    // --- server operations ---------------------------------------------------------------
+    async fn create_server(&self, _region: &str, _input: &ServerCreate) -> CloudResult<ExtServer> {
+        unsupported("server create")
+    }
+    async fn start_server(&self, _region: &str, _id: &str) -> CloudResult<()> {
+        unsupported("server start")
+    }
+    async fn stop_server(&self, _region: &str, _id: &str) -> CloudResult<()> {
+        unsupported("server stop")
+    }
+    async fn restart_server(&self, _region: &str, _id: &str) -> CloudResult<()> {
+        unsupported("server restart")
+    }
+    async fn delete_server(&self, _region: &str, _id: &str) -> CloudResult<()> {
+        unsupported("server delete")
+    }
+    /// Change the instance type; the server must be stopped on most clouds.
+    async fn change_server_config(&self, _region: &str, _id: &str, _instance_type: &str) -> CloudResult<()> {
+        unsupported("server change-config")
+    }
+
+    // --- disk operations -----------------------------------------------------------------
+    async fn create_disk(&self, _region: &str, _input: &DiskCreate) -> CloudResult<ExtDisk> {
+        unsupported("disk create")
+    }
+    /// Attach to a server; `device` is the driver's choice when `None`. Returns the device used.
+    async fn attach_disk(&self, _region: &str, _disk_id: &str, _server_id: &str, _device: Option<&str>) -> CloudResult<String> {
+        unsupported("disk attach")
+    }
+    async fn detach_disk(&self, _region: &str, _disk_id: &str, _server_id: &str) -> CloudResult<()> {
+        unsupported("disk detach")
+    }
+    async fn resize_disk(&self, _region: &str, _disk_id: &str, _size_gb: u64) -> CloudResult<()> {
+        unsupported("disk resize")
+    }
+    async fn delete_disk(&self, _region: &str, _disk_id: &str) -> CloudResult<()> {
+        unsupported("disk delete")
+    }
+
+    // --- elasticsearch -------------------------------------------------------------------
+    async fn delete_elasticsearch(&self, _region: &str, _id: &str) -> CloudResult<()> {
+        unsupported("elasticsearch delete")
+    }
+
+    // --- tags ----------------------------------------------------------------------------
+    /// Set tags on a resource. With `replace`, keys not in `tags` are removed; otherwise
+    /// `tags` are merged into the existing set.
+    async fn set_tags(&self, _region: &str, _kind: ResourceKind, _id: &str, _tags: &Tags, _replace: bool) -> CloudResult<()> {
+        unsupported("set tags")
+    }
+}
