@@ -1,0 +1,107 @@
+//! `strato login` and `strato whoami`.
+
+use crate::config::{self, ClientConfig};
+use crate::output::{self, Format};
+use crate::resource::read_secret_from_stdin;
+use crate::{usage_error, Session};
+use anyhow::Result;
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use serde_json::Value;
+use strato_client::{Client, DEFAULT_URL};
+
+pub fn login_command() -> Command {
+    Command::new("login")
+        .about("Log in and save the server URL and token in the client config")
+        .arg(Arg::new("url").long("url").value_name("URL").help(format!(
+            "Server URL (default: $STRATO_URL, the saved one, or {DEFAULT_URL})"
+        )))
+        .arg(Arg::new("user").long("user").required(true).value_name("NAME").help("User name"))
+        .arg(
+            Arg::new("password-stdin")
+                .long("password-stdin")
+                .action(ArgAction::SetTrue)
+                .help("Read the password from standard input (required)"),
+        )
+        .arg(Arg::new("domain").long("domain").default_value("default").value_name("DOMAIN").help("The user's domain"))
+}
+
+pub fn whoami_command() -> Command {
+    Command::new("whoami").about("Show the logged-in user, their domain and roles")
+}
+
+pub async fn login(matches: &ArgMatches, format: Format) -> Result<()> {
+    if !matches.get_flag("password-stdin") {
+        return Err(usage_error(
+            "give --password-stdin and the password on standard input (passwords are never taken as arguments)",
+        ));
+    }
+    let path = config::config_path()?;
+    let mut saved = config::load(&path)?;
+    let url = matches
+        .get_one::<String>("url")
+        .cloned()
+        .or_else(|| std::env::var("STRATO_URL").ok().filter(|u| !u.trim().is_empty()))
+        .or_else(|| saved.url.clone())
+        .unwrap_or_else(|| DEFAULT_URL.to_string());
+    let user = matches.get_one::<String>("user").map(String::as_str).unwrap_or_default();
+    let domain = matches.get_one::<String>("domain").map(String::as_str).unwrap_or("default");
+    let password = read_secret_from_stdin("password")?;
+    let client = Client::new(&url, None)?;
+    let answer = client.login(user, &password, domain).await?;
+    saved = ClientConfig {
+        url: Some(client.base_url().trim_end_matches('/').to_string()),
+        token: Some(answer.token.expose().to_string()),
+        user: Some(user.to_string()),
+        domain: Some(domain.to_string()),
+        expires_at: answer.expires_at.clone(),
+    };
+    config::save(&path, &saved)?;
+    let expiry = answer.expires_at.as_deref().map(|t| format!(" (token expires {t})")).unwrap_or_default();
+    match format {
+        Format::Table => println!("Logged in to {} as {domain}/{user}{expiry}; saved to {}", url, path.display()),
+        _ => {
+            let shown = serde_json::json!({"url": url, "user": user, "domain": domain,
+                                           "expires_at": answer.expires_at, "config": path.display().to_string()});
+            print!("{}", output::serialise(&shown, format)?);
+        }
+    }
+    Ok(())
+}
+
+pub async fn whoami(session: &Session) -> Result<()> {
+    let me = session.client.whoami().await?;
+    match session.format {
+        Format::Table => {
+            let get = |path: &[&str]| -> Option<&Value> {
+                path.iter().try_fold(&me, |v, key| v.get(*key))
+            };
+            let roles = match get(&["roles"]) {
+                Some(Value::Array(roles)) => roles.iter().map(describe_role).collect::<Vec<_>>().join(", "),
+                other => output::cell_text(other),
+            };
+            let summary = serde_json::json!({
+                "user": get(&["user", "name"]),
+                "user_id": get(&["user", "id"]),
+                "domain": get(&["domain", "name"]),
+                "system_admin": get(&["system_admin"]),
+                "roles": roles,
+                "server": session.client.base_url(),
+            });
+            print!("{}", output::object_table(&[], &summary));
+        }
+        format => print!("{}", output::serialise(&me, format)?),
+    }
+    Ok(())
+}
+
+/// `member@p1`, `admin@domain:default`, or the role as the server sent it.
+fn describe_role(role: &Value) -> String {
+    let Value::Object(map) = role else { return output::cell_text(Some(role)) };
+    let name = map.get("role").and_then(Value::as_str).unwrap_or("?");
+    let text = |k: &str| map.get(k).and_then(Value::as_str);
+    match (text("project"), text("project_id"), text("domain"), text("domain_id")) {
+        (Some(p), _, _, _) | (None, Some(p), _, _) => format!("{name}@{p}"),
+        (None, None, Some(d), _) | (None, None, None, Some(d)) => format!("{name}@domain:{d}"),
+        _ => name.to_string(),
+    }
+}
