@@ -1,1 +1,185 @@
-//! See ../../shared/DESIGN.md for what this crate is for.
+//! The `aws` provider: EC2 (servers, disks, VPCs, subnets, security groups, instance types)
+//! and OpenSearch, on the official AWS SDK for Rust. Every call goes through the shared request
+//! layer; the SDK's own retries are off.
+//!
+//! Layout (as every provider): lib.rs (registration and the trait impl), client.rs (SDK
+//! clients and error mapping), one file per kind.
+
+mod client;
+mod disk;
+mod elasticsearch;
+mod image;
+mod network;
+mod region;
+mod secgroup;
+mod server;
+mod sku;
+mod tags;
+mod vpc;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use strato_cloud::*;
+
+pub use client::{classify, DEFAULT_REGION};
+pub use image::AwsImage;
+
+pub const PROVIDER: &str = "aws";
+
+/// AWS's published EC2 API request limits (token buckets per account and region):
+/// non-mutating actions bucket 100, refill 20/s; mutating actions refill 5/s.
+pub const LIMITS: ProviderLimits =
+    ProviderLimits { describe: RateLimit { burst: 100, per_second: 20 }, mutate: RateLimit { burst: 50, per_second: 5 } };
+
+const CREDENTIAL_FIELDS: &[CredentialField] = &[
+    CredentialField { name: "access_key_id", env: Some("AWS_ACCESS_KEY_ID"), required: true, secret: false, help: "access key id (AKIA...)" },
+    CredentialField { name: "secret_access_key", env: Some("AWS_SECRET_ACCESS_KEY"), required: true, secret: true, help: "secret access key" },
+    CredentialField { name: "session_token", env: Some("AWS_SESSION_TOKEN"), required: false, secret: true, help: "session token of temporary credentials" },
+    CredentialField { name: "role_arn", env: Some("AWS_ROLE_ARN"), required: false, secret: false, help: "role to assume with the credentials" },
+];
+
+pub fn capabilities() -> CapabilitySet {
+    CapabilitySet::all()
+}
+
+#[derive(Debug, Default)]
+pub struct AwsProvider;
+
+pub fn register(registry: &mut ProviderRegistry) -> CloudResult<()> {
+    registry.register(Arc::new(AwsProvider))
+}
+
+#[async_trait]
+impl Provider for AwsProvider {
+    fn name(&self) -> &'static str {
+        PROVIDER
+    }
+    fn capabilities(&self) -> CapabilitySet {
+        capabilities()
+    }
+    fn credential_fields(&self) -> &'static [CredentialField] {
+        CREDENTIAL_FIELDS
+    }
+    fn limits(&self) -> ProviderLimits {
+        LIMITS
+    }
+    async fn connect(&self, config: DriverConfig) -> CloudResult<Arc<dyn CloudDriver>> {
+        Ok(Arc::new(AwsDriver::connect(&config).await?))
+    }
+}
+
+pub struct AwsDriver {
+    c: client::AwsClient,
+    /// Instance type -> (vCPUs, memory MiB), learnt from DescribeInstanceTypes.
+    type_cache: std::sync::Mutex<std::collections::HashMap<String, (u32, u64)>>,
+}
+
+impl AwsDriver {
+    pub async fn connect(config: &DriverConfig) -> CloudResult<Self> {
+        Ok(Self { c: client::AwsClient::connect(config).await?, type_cache: Default::default() })
+    }
+}
+
+#[async_trait]
+impl CloudDriver for AwsDriver {
+    fn provider(&self) -> &'static str {
+        PROVIDER
+    }
+    fn capabilities(&self) -> CapabilitySet {
+        capabilities()
+    }
+    async fn list_regions(&self) -> CloudResult<Vec<ExtCloudRegion>> {
+        self.regions().await
+    }
+    async fn list_zones(&self, region: &str) -> CloudResult<Vec<ExtZone>> {
+        self.zones(region).await
+    }
+    async fn list_skus(&self, region: &str) -> CloudResult<Vec<ExtSku>> {
+        self.skus(region).await
+    }
+    async fn list_vpcs(&self, region: &str) -> CloudResult<Vec<ExtVpc>> {
+        self.vpcs(region, None).await
+    }
+    async fn get_vpc(&self, region: &str, id: &str) -> CloudResult<ExtVpc> {
+        self.vpcs(region, Some(id)).await?.pop().ok_or_else(|| gone("vpc", id))
+    }
+    async fn list_networks(&self, region: &str) -> CloudResult<Vec<ExtNetwork>> {
+        self.networks(region, None).await
+    }
+    async fn get_network(&self, region: &str, id: &str) -> CloudResult<ExtNetwork> {
+        self.networks(region, Some(id)).await?.pop().ok_or_else(|| gone("network", id))
+    }
+    async fn list_secgroups(&self, region: &str) -> CloudResult<Vec<ExtSecgroup>> {
+        self.secgroups(region, None).await
+    }
+    async fn get_secgroup(&self, region: &str, id: &str) -> CloudResult<ExtSecgroup> {
+        self.secgroups(region, Some(id)).await?.pop().ok_or_else(|| gone("secgroup", id))
+    }
+    async fn list_servers(&self, region: &str) -> CloudResult<Vec<ExtServer>> {
+        self.servers(region, None).await
+    }
+    async fn get_server(&self, region: &str, id: &str) -> CloudResult<ExtServer> {
+        self.servers(region, Some(id)).await?.pop().ok_or_else(|| gone("server", id))
+    }
+    async fn create_server(&self, region: &str, input: &ServerCreate) -> CloudResult<ExtServer> {
+        self.server_create(region, input).await
+    }
+    async fn start_server(&self, region: &str, id: &str) -> CloudResult<()> {
+        self.server_start(region, id).await
+    }
+    async fn stop_server(&self, region: &str, id: &str) -> CloudResult<()> {
+        self.server_stop(region, id).await
+    }
+    async fn restart_server(&self, region: &str, id: &str) -> CloudResult<()> {
+        self.server_restart(region, id).await
+    }
+    async fn delete_server(&self, region: &str, id: &str) -> CloudResult<()> {
+        self.server_delete(region, id).await
+    }
+    async fn change_server_config(&self, region: &str, id: &str, instance_type: &str) -> CloudResult<()> {
+        self.server_change_config(region, id, instance_type).await
+    }
+    async fn list_disks(&self, region: &str) -> CloudResult<Vec<ExtDisk>> {
+        self.disks(region, None).await
+    }
+    async fn get_disk(&self, region: &str, id: &str) -> CloudResult<ExtDisk> {
+        self.disks(region, Some(id)).await?.pop().ok_or_else(|| gone("disk", id))
+    }
+    async fn create_disk(&self, region: &str, input: &DiskCreate) -> CloudResult<ExtDisk> {
+        self.disk_create(region, input).await
+    }
+    async fn attach_disk(&self, region: &str, disk_id: &str, server_id: &str, device: Option<&str>) -> CloudResult<String> {
+        self.disk_attach(region, disk_id, server_id, device).await
+    }
+    async fn detach_disk(&self, region: &str, disk_id: &str, server_id: &str) -> CloudResult<()> {
+        self.disk_detach(region, disk_id, server_id).await
+    }
+    async fn resize_disk(&self, region: &str, disk_id: &str, size_gb: u64) -> CloudResult<()> {
+        self.disk_resize(region, disk_id, size_gb).await
+    }
+    async fn delete_disk(&self, region: &str, disk_id: &str) -> CloudResult<()> {
+        self.disk_delete(region, disk_id).await
+    }
+    async fn list_elasticsearches(&self, region: &str) -> CloudResult<Vec<ExtElasticsearch>> {
+        self.elasticsearches(region).await
+    }
+    async fn get_elasticsearch(&self, region: &str, id: &str) -> CloudResult<ExtElasticsearch> {
+        self.elasticsearch(region, id).await
+    }
+    async fn delete_elasticsearch(&self, region: &str, id: &str) -> CloudResult<()> {
+        self.elasticsearch_delete(region, id).await
+    }
+    async fn set_tags(&self, region: &str, kind: ResourceKind, id: &str, tags: &Tags, replace: bool) -> CloudResult<()> {
+        self.tags_set(region, kind, id, tags, replace).await
+    }
+}
+
+fn gone(kind: &str, id: &str) -> CloudError {
+    CloudError::not_found(format!("{kind} '{id}' not found"))
+}
+
+/// Log how many pages a listing took (DESIGN.md: every page followed).
+fn log_pages(region: &str, kind: &str, pages: u32, items: usize) {
+    tracing::debug!(provider = PROVIDER, region, kind, pages, items, "listed");
+}

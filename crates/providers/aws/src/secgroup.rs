@@ -1,0 +1,82 @@
+//! Security groups and their rules.
+
+use aws_sdk_ec2::types::IpPermission;
+use strato_cloud::*;
+
+use crate::client::ec2_tags;
+use crate::{log_pages, AwsDriver};
+
+fn rules(direction: RuleDirection, perms: &[IpPermission], out: &mut Vec<SecgroupRule>) {
+    for p in perms {
+        let protocol = match p.ip_protocol() {
+            Some("-1") | None => "all".to_string(),
+            Some("6") => "tcp".to_string(),
+            Some("17") => "udp".to_string(),
+            Some("1") => "icmp".to_string(),
+            Some(other) => other.to_string(),
+        };
+        let rule = |peer: &str, description: Option<&str>| SecgroupRule {
+            direction,
+            protocol: protocol.clone(),
+            from_port: p.from_port().filter(|_| protocol != "all"),
+            to_port: p.to_port().filter(|_| protocol != "all"),
+            peer: peer.to_string(),
+            description: description.map(str::to_string),
+        };
+        for r in p.ip_ranges() {
+            out.push(rule(r.cidr_ip().unwrap_or("0.0.0.0/0"), r.description()));
+        }
+        for r in p.ipv6_ranges() {
+            out.push(rule(r.cidr_ipv6().unwrap_or("::/0"), r.description()));
+        }
+        for g in p.user_id_group_pairs() {
+            out.push(rule(g.group_id().unwrap_or_default(), g.description()));
+        }
+    }
+}
+
+impl AwsDriver {
+    pub(crate) async fn secgroups(&self, region: &str, id: Option<&str>) -> CloudResult<Vec<ExtSecgroup>> {
+        let ec2 = self.c.ec2(region);
+        let mut all = Vec::new();
+        let mut token: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            let out = self
+                .c
+                .call(region, ApiClass::Describe, "DescribeSecurityGroups", || {
+                    let req = ec2.describe_security_groups().set_next_token(token.clone());
+                    match id {
+                        Some(id) => req.group_ids(id),
+                        None => req.max_results(self.c.page_size),
+                    }
+                    .send()
+                })
+                .await?;
+            pages += 1;
+            for g in out.security_groups() {
+                let Some(gid) = g.group_id() else { continue };
+                let (_, tags) = ec2_tags(g.tags());
+                let mut base = ExtBase::new(gid, g.group_name().unwrap_or(gid));
+                base.tags = tags;
+                base.project_id = g.owner_id().map(str::to_string);
+                let mut all_rules = Vec::new();
+                rules(RuleDirection::Ingress, g.ip_permissions(), &mut all_rules);
+                rules(RuleDirection::Egress, g.ip_permissions_egress(), &mut all_rules);
+                all.push(ExtSecgroup {
+                    base,
+                    status: ResourceStatus::Available,
+                    vpc_id: g.vpc_id().map(str::to_string),
+                    description: g.description().unwrap_or_default().to_string(),
+                    rules: all_rules,
+                });
+            }
+            token = out.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        log_pages(region, "secgroup", pages, all.len());
+        Ok(all)
+    }
+}
