@@ -1,0 +1,19 @@
+//! REST API views (what the server answers) and request inputs (what it accepts).
+//! Inputs reject unknown fields so typos are a 400, not silently ignored. Secrets in inputs
+//! (passwords, credentials) have Debug impls that print nothing.
+
+mod cloud;
+mod error;
+mod identity;
+mod lists;
+
+pub use cloud::{CloudAccountCreate, CloudAccountUpdate, CloudAccountView, CloudRegionView, Credentials, ZoneView};
+pub use error::{ErrorBody, ErrorDetail};
+pub use identity::{
+    DomainCreate, DomainUpdate, DomainView, LoginRequest, LoginResponse, Password, ProjectCreate, ProjectUpdate,
+    ProjectView, RoleAssignmentCreate, RoleAssignmentView, TokenCreate, TokenCreated, TokenView, UserCreate,
+    UserUpdate, UserView, WhoAmI,
+};
+pub use lists::{
+    CloudAccountList, CloudRegionList, DomainList, ProjectList, RoleAssignmentList, TokenList, UserList, ZoneList,
+};
