@@ -70,7 +70,7 @@ const SPEC: KindSpec = KindSpec {
     kind: "domain",
     table: "domains",
     fields: FIELDS,
-    domain_column: Some("id"),
+    domain_column: Some("t.id"),
     project_column: None,
     select: SELECT,
     details_select: "",

@@ -29,11 +29,20 @@
 //!   error class name.
 //! - **Operations**: `ping()` for readiness, `pool_stats()` for metrics, `backend()`.
 
+pub mod bootstrap;
+pub mod cloudaccounts;
+pub mod cloudregions;
 mod db;
 pub mod domains;
 pub mod error;
 pub mod list;
+pub mod projects;
+pub mod resource;
+pub mod role_assignments;
 pub mod secrets;
+pub mod tokens;
+pub mod users;
+pub mod zones;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -49,9 +58,18 @@ pub use error::{StoreError, StoreResult};
 pub use list::{FieldType, Visibility};
 pub use secrets::{MasterKey, MasterKeySource, SecretString};
 
+pub use cloudaccounts::{CloudAccount, CloudAccountUpdate, NewCloudAccount};
+pub use cloudregions::{CloudRegion, NewCloudRegion};
 pub use domains::{Domain, DomainUpdate, NewDomain};
+pub use projects::{NewProject, Project, ProjectUpdate};
+pub use role_assignments::{NewRoleAssignment, RoleAssignment};
+pub use tokens::{AuthenticatedToken, NewToken, Token};
+pub use users::{NewUser, User, UserUpdate};
+pub use zones::{NewZone, Zone};
 
-/// Common columns of synced cloud resources (regions, zones, and later kinds).
+pub use bootstrap::{SystemScope, ADMIN_USER, DEFAULT_DOMAIN, SYSTEM_PROJECT};
+pub use resource::{CloudAttrs, CloudResourceCommon};
+pub use role_assignments::RoleTarget;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -141,6 +159,7 @@ impl Store {
             }
         }
         let store = Store { inner: Arc::new(Inner { db, key: RwLock::new(key), key_source }) };
+        bootstrap::run(&store, options.admin_password.as_ref(), &mut report).await?;
         Ok((store, report))
     }
 
@@ -179,8 +198,34 @@ impl Store {
         with_db!(self.db(), pool => pool.close().await)
     }
 
+    /// Ids of domain `default` and project `system`: admin there is the system admin.
+    pub async fn system_scope(&self) -> StoreResult<SystemScope> {
+        bootstrap::system_scope(self).await
+    }
+
     pub fn domains(&self) -> domains::Domains<'_> {
         domains::Domains { store: self }
+    }
+    pub fn projects(&self) -> projects::Projects<'_> {
+        projects::Projects { store: self }
+    }
+    pub fn users(&self) -> users::Users<'_> {
+        users::Users { store: self }
+    }
+    pub fn role_assignments(&self) -> role_assignments::RoleAssignments<'_> {
+        role_assignments::RoleAssignments { store: self }
+    }
+    pub fn tokens(&self) -> tokens::Tokens<'_> {
+        tokens::Tokens { store: self }
+    }
+    pub fn cloudaccounts(&self) -> cloudaccounts::CloudAccounts<'_> {
+        cloudaccounts::CloudAccounts { store: self }
+    }
+    pub fn cloudregions(&self) -> cloudregions::CloudRegions<'_> {
+        cloudregions::CloudRegions { store: self }
+    }
+    pub fn zones(&self) -> zones::Zones<'_> {
+        zones::Zones { store: self }
     }
 
     /// Generates a new master key and re-encrypts every ciphertext under it in one

@@ -55,6 +55,7 @@ pub(crate) struct KindSpec {
     pub kind: &'static str,
     pub table: &'static str,
     pub fields: &'static [Field],
+    /// SQL expressions (over `t`) of the owning domain and project, for visibility.
     pub domain_column: Option<&'static str>,
     pub project_column: Option<&'static str>,
     /// Columns of the row, prefixed `t.`.
@@ -136,6 +137,17 @@ impl KindSpec {
     }
 
     pub(crate) fn build(&self, backend: Backend, query: &ListQuery, visibility: &Visibility) -> StoreResult<Built> {
+        self.build_with(backend, query, visibility, &[])
+    }
+
+    /// `extra`: additional `expr = value` conditions fixed by the caller (e.g. a token owner).
+    pub(crate) fn build_with(
+        &self,
+        backend: Backend,
+        query: &ListQuery,
+        visibility: &Visibility,
+        extra: &[(&'static str, SqlValue)],
+    ) -> StoreResult<Built> {
         query.validate()?;
         let like = match backend {
             Backend::Sqlite => "LIKE",
@@ -148,17 +160,22 @@ impl KindSpec {
             Visibility::Domain(domain) => match self.domain_column {
                 Some(col) => {
                     let p = w.bind(SqlValue::Text(domain.to_string()));
-                    w.parts.push(format!("t.{col} = {p}"));
+                    w.parts.push(format!("{col} = {p}"));
                 }
                 None => w.parts.push("1 = 0".into()),
             },
             Visibility::Projects(projects) => match self.project_column {
                 Some(col) if !projects.is_empty() => {
                     let ps: Vec<String> = projects.iter().map(|p| w.bind(SqlValue::Text(p.to_string()))).collect();
-                    w.parts.push(format!("t.{col} IN ({})", ps.join(", ")));
+                    w.parts.push(format!("{col} IN ({})", ps.join(", ")));
                 }
                 _ => w.parts.push("1 = 0".into()),
             },
+        }
+
+        for (expr, value) in extra {
+            let p = w.bind(value.clone());
+            w.parts.push(format!("{expr} = {p}"));
         }
 
         for filter in &query.filters {
