@@ -24,7 +24,8 @@ pub struct DiskInfo {
 }
 
 impl KvmHost {
-    pub async fn create_disk(&self, name: &str, size_gib: u64) -> Result<DiskInfo> {
+    /// Creates an unattached disk. With a token, a retried create returns the first disk.
+    pub async fn create_disk(&self, name: &str, size_gib: u64, idempotency_token: Option<&str>) -> Result<DiskInfo> {
         if name.trim().is_empty() {
             return Err(KvmError::InvalidInput("disk name is empty".into()));
         }
@@ -32,9 +33,18 @@ impl KvmHost {
             return Err(KvmError::InvalidInput("disk size must be at least 1 GiB".into()));
         }
         self.check_free_space(size_gib)?;
-        let id = new_id();
         let _disks = self.disk_lock.lock().await;
-        if let Err(e) = self.make_disk(&id, name, size_gib, None).await {
+        if let Some(token) = idempotency_token {
+            for id in state::list_ids(&self.layout.disks_dir()).await? {
+                let spec = state::read_json::<DiskSpec>(&self.layout.disk_spec(&id)).await?;
+                if spec.is_some_and(|spec| spec.idempotency_token.as_deref() == Some(token)) {
+                    drop(_disks);
+                    return self.get_disk(&id).await;
+                }
+            }
+        }
+        let id = new_id();
+        if let Err(e) = self.make_disk(&id, name, size_gib, None, idempotency_token).await {
             state::remove_dir(&self.layout.disk_dir(&id)).await?;
             return Err(e);
         }
@@ -184,11 +194,23 @@ impl KvmHost {
     }
 
     /// Makes the qcow2 file and its spec; the caller removes the dir on failure.
-    pub(crate) async fn make_disk(&self, id: &str, name: &str, size_gib: u64, backing: Option<&Path>) -> Result<()> {
+    pub(crate) async fn make_disk(
+        &self,
+        id: &str,
+        name: &str,
+        size_gib: u64,
+        backing: Option<&Path>,
+        idempotency_token: Option<&str>,
+    ) -> Result<()> {
         let dir = self.layout.disk_dir(id);
         tokio::fs::create_dir_all(&dir).await.map_err(KvmError::io("creating", &dir))?;
         self.qemu_img.create(&self.layout.disk_file(id), size_gib.saturating_mul(GIB), backing).await?;
-        let spec = DiskSpec { id: id.to_string(), name: name.to_string(), created_at: chrono::Utc::now() };
+        let spec = DiskSpec {
+            id: id.to_string(),
+            name: name.to_string(),
+            created_at: chrono::Utc::now(),
+            idempotency_token: idempotency_token.map(str::to_string),
+        };
         state::write_json(&self.layout.disk_spec(id), &spec).await
     }
 

@@ -5,6 +5,7 @@
 //! on-disk layout that survives strato restarts), and the operations on [`KvmHost`] in
 //! [`server`], [`disk`] and [`image`].
 
+mod client;
 pub mod disk;
 pub mod error;
 pub mod host;
@@ -12,6 +13,8 @@ pub mod image;
 pub mod qemu;
 pub mod qemu_img;
 pub mod qmp;
+mod provider;
+mod region;
 pub mod server;
 pub mod state;
 
@@ -25,7 +28,16 @@ pub use error::{KvmError, Result};
 pub use host::{Accel, AccelChoice, AccelDecision, HostCapacity};
 pub use image::ImageInfo;
 pub use qemu::QemuBinaries;
+pub use provider::{capabilities, KvmDriver, KvmProvider, LIMITS, PROVIDER};
+pub use client::{instance_type, parse_instance_type};
+pub use region::{USER_NET_CIDR, USER_NET_GUEST_IP};
 pub use server::{CreateServer, ServerInfo, ServerStatus};
+
+/// Registers the `kvm` provider; accounts without an endpoint keep their VMs under
+/// `<default_data_dir>/kvm`.
+pub fn register(registry: &mut strato_cloud::ProviderRegistry, default_data_dir: impl Into<PathBuf>) -> strato_cloud::CloudResult<()> {
+    registry.register(Arc::new(KvmProvider::new(default_data_dir)))
+}
 
 use crate::qemu_img::QemuImg;
 use crate::qmp::QmpClient;
@@ -66,6 +78,7 @@ impl KvmConfig {
 pub struct KvmHost {
     config: KvmConfig,
     layout: Layout,
+    host_id: String,
     accel: AccelDecision,
     qemu_img: QemuImg,
     /// Serialises lifecycle operations per server.
@@ -73,6 +86,8 @@ pub struct KvmHost {
     /// Serialises changes of which disk is where (create, delete, attach, detach); taken after
     /// a server lock, never before.
     disk_lock: tokio::sync::Mutex<()>,
+    /// Serialises server creates (idempotency-token check and create as one step).
+    create_lock: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for KvmHost {
@@ -86,20 +101,34 @@ impl KvmHost {
         let layout = Layout::new(&config.data_dir);
         layout.create_dirs().await?;
         qemu::check_socket_path(&layout.server(&"0".repeat(32)).qmp())?;
+        let host_id = match state::read_json::<state::HostSpec>(&layout.host_spec()).await? {
+            Some(spec) => spec.id,
+            None => {
+                let spec = state::HostSpec { id: new_id(), created_at: chrono::Utc::now() };
+                state::write_json(&layout.host_spec(), &spec).await?;
+                spec.id
+            }
+        };
         let accel = host::choose_accel(config.accel);
         tracing::info!(accel = accel.accel.as_str(), reason = %accel.reason, root = %layout.root().display(), "kvm host opened");
         Ok(KvmHost {
             qemu_img: QemuImg::new(&config.binaries.qemu_img),
             config,
             layout,
+            host_id,
             accel,
             server_locks: Mutex::new(HashMap::new()),
             disk_lock: tokio::sync::Mutex::new(()),
+            create_lock: tokio::sync::Mutex::new(()),
         })
     }
 
     pub fn config(&self) -> &KvmConfig {
         &self.config
+    }
+    /// This host's stable id (made on first open of the data dir).
+    pub fn host_id(&self) -> &str {
+        &self.host_id
     }
     pub fn accel(&self) -> &AccelDecision {
         &self.accel

@@ -44,6 +44,8 @@ pub struct CreateServer {
     pub boot_disk_gib: u64,
     pub data_disk_gib: Vec<u64>,
     pub user_data: Option<Vec<u8>>,
+    /// Same token, same server: a retried create never makes a second one.
+    pub idempotency_token: Option<String>,
 }
 
 impl std::fmt::Debug for CreateServer {
@@ -57,6 +59,7 @@ impl std::fmt::Debug for CreateServer {
             .field("boot_disk_gib", &self.boot_disk_gib)
             .field("data_disk_gib", &self.data_disk_gib)
             .field("user_data_bytes", &self.user_data.as_ref().map(Vec::len))
+            .field("idempotency_token", &self.idempotency_token)
             .finish()
     }
 }
@@ -79,9 +82,16 @@ impl KvmHost {
             KvmError::NotFound { .. } => KvmError::InvalidInput(format!("image {} does not exist", request.image)),
             other => other,
         })?;
-        let total_gib = request.boot_disk_gib + request.data_disk_gib.iter().sum::<u64>();
+        let total_gib = request.data_disk_gib.iter().fold(request.boot_disk_gib, |sum, gib| sum.saturating_add(*gib));
         self.check_free_space(total_gib)?;
 
+        // Held for the whole create, so two creates with one token cannot both miss.
+        let _creating = self.create_lock.lock().await;
+        if let Some(token) = &request.idempotency_token {
+            if let Some(existing) = self.list_server_specs().await?.into_iter().find(|s| s.idempotency_token.as_ref() == Some(token)) {
+                return self.server_info_locked(&existing.id).await;
+            }
+        }
         let id = new_id();
         let lock = self.server_lock(&id);
         let _server = lock.lock().await;
@@ -112,13 +122,13 @@ impl KvmHost {
             let _disks = self.disk_lock.lock().await;
             let boot_disk = new_id();
             made_disks.push(boot_disk.clone());
-            self.make_disk(&boot_disk, &format!("{}-boot", request.name), request.boot_disk_gib, backing.as_deref())
+            self.make_disk(&boot_disk, &format!("{}-boot", request.name), request.boot_disk_gib, backing.as_deref(), None)
                 .await?;
             let mut data_disks = Vec::new();
             for (index, size) in request.data_disk_gib.iter().enumerate() {
                 let disk = new_id();
                 made_disks.push(disk.clone());
-                self.make_disk(&disk, &format!("{}-data{}", request.name, index + 1), *size, None).await?;
+                self.make_disk(&disk, &format!("{}-data{}", request.name, index + 1), *size, None, None).await?;
                 data_disks.push(disk);
             }
             if let Some(user_data) = &request.user_data {
@@ -136,6 +146,7 @@ impl KvmHost {
                 boot_disk,
                 data_disks,
                 created_at: chrono::Utc::now(),
+                idempotency_token: request.idempotency_token.clone(),
             };
             state::write_json(&paths.spec(), &spec).await?;
             drop(_disks);

@@ -32,6 +32,9 @@ pub struct ServerSpec {
     pub data_disks: Vec<String>,
     pub mac: String,
     pub created_at: DateTime<Utc>,
+    /// The caller's token: a retried create with the same token returns this server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_token: Option<String>,
 }
 
 impl ServerSpec {
@@ -54,6 +57,15 @@ pub enum BootSource {
 pub struct DiskSpec {
     pub id: String,
     pub name: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_token: Option<String>,
+}
+
+/// The host's identity (`host.json`), made once; region and zone ids derive from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostSpec {
+    pub id: String,
     pub created_at: DateTime<Utc>,
 }
 
@@ -90,6 +102,9 @@ impl Layout {
     }
     pub fn disks_dir(&self) -> PathBuf {
         self.root.join("disks")
+    }
+    pub fn host_spec(&self) -> PathBuf {
+        self.root.join("host.json")
     }
     pub fn images_dir(&self) -> PathBuf {
         self.root.join("images")

@@ -17,6 +17,7 @@ fn tiny(name: &str) -> CreateServer {
         boot_disk_gib: 1,
         data_disk_gib: vec![1],
         user_data: None,
+        idempotency_token: None,
     }
 }
 
@@ -72,8 +73,8 @@ async fn bad_input_is_refused_and_leaves_nothing_behind() {
     let huge = capacity.disk_free_bytes / strato_provider_kvm::GIB + 1;
     let big_disk = CreateServer { data_disk_gib: vec![huge], ..tiny("disk") };
     assert!(matches!(host.create_server(big_disk).await, Err(KvmError::CapacityExceeded(_))));
-    assert!(matches!(host.create_disk("huge", huge).await, Err(KvmError::CapacityExceeded(_))));
-    assert!(matches!(host.create_disk("zero", 0).await, Err(KvmError::InvalidInput(_))));
+    assert!(matches!(host.create_disk("huge", huge, None).await, Err(KvmError::CapacityExceeded(_))));
+    assert!(matches!(host.create_disk("zero", 0, None).await, Err(KvmError::InvalidInput(_))));
     assert!(matches!(host.create_server(CreateServer { name: " ".into(), ..tiny("x") }).await, Err(KvmError::InvalidInput(_))));
 
     // qemu itself refuses (memory below what q35 firmware can use is fine for qemu, so use a

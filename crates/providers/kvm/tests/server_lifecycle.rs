@@ -22,6 +22,7 @@ async fn boot_user_data_hotplug_resize_stop_start_delete() {
             boot_disk_gib: 1,
             data_disk_gib: vec![],
             user_data: Some(b"hello from strato\nsecond line".to_vec()),
+            idempotency_token: None,
         })
         .await
         .expect("create");
@@ -37,7 +38,7 @@ async fn boot_user_data_hotplug_resize_stop_start_delete() {
     assert_eq!(host.get_server(&id).await.expect("get").status, ServerStatus::Running);
 
     // Hot attach: the disk shows up in query-block.
-    let disk = host.create_disk("d1", 1).await.expect("create disk");
+    let disk = host.create_disk("d1", 1, None).await.expect("create disk");
     assert_eq!(disk.size_bytes, GIB);
     let attached = host.attach_disk(&disk.spec.id, &id).await.expect("attach");
     assert_eq!(attached.server_id.as_deref(), Some(id.as_str()));

@@ -25,16 +25,7 @@ pub struct TestHost {
 
 impl TestHost {
     pub async fn new() -> TestHost {
-        let images = image_dir();
-        assert!(
-            images.join("vmlinuz").is_file() && images.join("initrd.img").is_file(),
-            "the tiny test image is missing at {}: run scripts/test (it runs scripts/build-test-image)",
-            images.display()
-        );
-        assert!(
-            KvmHost::qemu_installed(&KvmConfig::new("/").expect("config").binaries).await,
-            "qemu-system-x86_64 or qemu-img is missing: run scripts/test (it installs qemu-system-x86 and qemu-utils)"
-        );
+        let images = require_qemu_and_image().await;
         let dir = tempfile::Builder::new().prefix("kvm").tempdir().expect("tempdir");
         let host = Self::open(dir.path()).await;
         let cmdline = std::fs::read_to_string(images.join("cmdline")).expect("cmdline");
@@ -58,6 +49,32 @@ impl Drop for TestHost {
             strato_provider_kvm::qemu::kill(pid);
         }
     }
+}
+
+/// Kills, by pid, every VM under a data dir when dropped.
+pub struct KillVmsOnDrop(pub PathBuf);
+
+impl Drop for KillVmsOnDrop {
+    fn drop(&mut self) {
+        for pid in qemu_pids(&self.0) {
+            strato_provider_kvm::qemu::kill(pid);
+        }
+    }
+}
+
+/// Fails with a pointer to scripts/test when qemu or the test image is missing.
+pub async fn require_qemu_and_image() -> PathBuf {
+    let images = image_dir();
+    assert!(
+        images.join("vmlinuz").is_file() && images.join("initrd.img").is_file(),
+        "the tiny test image is missing at {}: run scripts/test (it runs scripts/build-test-image)",
+        images.display()
+    );
+    assert!(
+        KvmHost::qemu_installed(&KvmConfig::new("/").expect("config").binaries).await,
+        "qemu-system-x86_64 or qemu-img is missing: run scripts/test (it installs qemu-system-x86 and qemu-utils)"
+    );
+    images
 }
 
 /// Live qemu pids under a data dir.

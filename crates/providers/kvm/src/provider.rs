@@ -1,0 +1,345 @@
+//! The `kvm` provider and its `CloudDriver`: every call goes through the shared request layer
+//! and delegates to [`KvmHost`].
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use strato_cloud::*;
+
+use crate::client::{instance_type, parse_instance_type};
+use crate::region::USER_NET_GUEST_IP;
+use crate::{disk::DiskInfo, server, CreateServer, KvmConfig, KvmHost, ServerInfo, GIB};
+
+pub const PROVIDER: &str = "kvm";
+
+/// Local calls: the limits only keep a runaway caller from spawning qemu in a tight loop.
+pub const LIMITS: ProviderLimits = ProviderLimits {
+    describe: RateLimit { burst: 1000, per_second: 1000 },
+    mutate: RateLimit { burst: 50, per_second: 20 },
+};
+
+/// No credentials: the account is this host. The data dir comes from the account's endpoint
+/// (a path, optionally `file://`), else the provider's default.
+const CREDENTIAL_FIELDS: &[CredentialField] = &[];
+
+pub fn capabilities() -> CapabilitySet {
+    [
+        Capability::Regions,
+        Capability::Vpcs,
+        Capability::Networks,
+        Capability::Skus,
+        Capability::Servers,
+        Capability::ServerLifecycle,
+        Capability::ServerChangeConfig,
+        Capability::Disks,
+        Capability::DiskLifecycle,
+        Capability::DiskAttach,
+        Capability::DiskResize,
+    ]
+    .into_iter()
+    .collect()
+}
+
+/// The registered provider; one [`KvmHost`] per data dir, shared by every driver on it so
+/// their per-server locks are the same.
+pub struct KvmProvider {
+    default_data_dir: PathBuf,
+    hosts: tokio::sync::Mutex<HashMap<PathBuf, Arc<KvmHost>>>,
+}
+
+impl KvmProvider {
+    pub fn new(default_data_dir: impl Into<PathBuf>) -> Self {
+        KvmProvider { default_data_dir: default_data_dir.into(), hosts: tokio::sync::Mutex::new(HashMap::new()) }
+    }
+
+    async fn host(&self, data_dir: &Path) -> CloudResult<Arc<KvmHost>> {
+        let mut hosts = self.hosts.lock().await;
+        if let Some(host) = hosts.get(data_dir) {
+            return Ok(host.clone());
+        }
+        let config = KvmConfig::new(data_dir)?;
+        if !KvmHost::qemu_installed(&config.binaries).await {
+            return Err(CloudError::invalid_input(
+                "qemu-system-x86_64 and qemu-img are needed for the kvm provider (Debian: apt-get install qemu-system-x86 qemu-utils)",
+            ));
+        }
+        let host = Arc::new(KvmHost::open(config).await?);
+        hosts.insert(data_dir.to_path_buf(), host.clone());
+        Ok(host)
+    }
+}
+
+#[async_trait]
+impl Provider for KvmProvider {
+    fn name(&self) -> &'static str {
+        PROVIDER
+    }
+    fn capabilities(&self) -> CapabilitySet {
+        capabilities()
+    }
+    fn credential_fields(&self) -> &'static [CredentialField] {
+        CREDENTIAL_FIELDS
+    }
+    fn limits(&self) -> ProviderLimits {
+        LIMITS
+    }
+    async fn connect(&self, config: DriverConfig) -> CloudResult<Arc<dyn CloudDriver>> {
+        let data_dir = match config.endpoint.as_deref().map(str::trim) {
+            None | Some("") => self.default_data_dir.clone(),
+            Some(endpoint) => PathBuf::from(endpoint.strip_prefix("file://").unwrap_or(endpoint)),
+        };
+        let host = self.host(&data_dir).await?;
+        let requests = config.requests.scope(PROVIDER, config.account.clone(), LIMITS);
+        Ok(Arc::new(KvmDriver { host, requests }))
+    }
+}
+
+/// A driver over this host's VMs.
+pub struct KvmDriver {
+    host: Arc<KvmHost>,
+    requests: Requests,
+}
+
+impl KvmDriver {
+    pub fn host(&self) -> &Arc<KvmHost> {
+        &self.host
+    }
+
+    fn check_region(&self, region: &str) -> CloudResult<()> {
+        if region == self.host.region_id() {
+            Ok(())
+        } else {
+            Err(CloudError::not_found(format!("region {region} (this host is {})", self.host.region_id())))
+        }
+    }
+
+    fn check_zone(&self, zone: Option<&str>) -> CloudResult<()> {
+        match zone {
+            Some(zone) if !zone.is_empty() && zone != self.host.zone_id() => {
+                Err(CloudError::invalid_input(format!("zone {zone} is not this host's zone {}", self.host.zone_id())))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn ext_server(&self, info: ServerInfo) -> ExtServer {
+        let spec = info.spec;
+        let (status, power_state) = match info.status {
+            server::ServerStatus::Running => (ServerStatus::Running, PowerState::On),
+            server::ServerStatus::Stopped => (ServerStatus::Stopped, PowerState::Off),
+            // Paused (or still in prelaunch): qemu is up, the guest does not run.
+            server::ServerStatus::Paused => (ServerStatus::Unknown, PowerState::On),
+            server::ServerStatus::Unknown => (ServerStatus::Unknown, PowerState::Unknown),
+        };
+        let mut base = ExtBase::new(spec.id.clone(), spec.name.clone());
+        base.created_at = Some(spec.created_at);
+        ExtServer {
+            base,
+            status,
+            power_state,
+            zone: self.host.zone_id(),
+            instance_type: instance_type(spec.vcpus, spec.memory_mib),
+            cpu: Some(spec.vcpus),
+            memory_mb: Some(spec.memory_mib),
+            image_id: Some(spec.image.clone()),
+            vpc_id: Some(self.host.vpc_id()),
+            network_id: Some(self.host.network_id()),
+            private_ips: vec![USER_NET_GUEST_IP.to_string()],
+            public_ips: Vec::new(),
+            disks: spec
+                .disks()
+                .map(|disk| AttachedDisk { disk_id: disk.clone(), device: crate::qemu::device_id(disk) })
+                .collect(),
+            secgroup_ids: Vec::new(),
+            keypair: None,
+        }
+    }
+
+    fn ext_disk(&self, info: DiskInfo) -> ExtDisk {
+        let mut base = ExtBase::new(info.spec.id.clone(), info.spec.name.clone());
+        base.created_at = Some(info.spec.created_at);
+        ExtDisk {
+            base,
+            status: if info.server_id.is_some() { DiskStatus::InUse } else { DiskStatus::Available },
+            zone: self.host.zone_id(),
+            size_gb: info.size_bytes.div_ceil(GIB),
+            disk_type: "qcow2".into(),
+            device: info.server_id.as_ref().map(|_| crate::qemu::device_id(&info.spec.id)),
+            server_id: info.server_id,
+            is_root: info.boot,
+        }
+    }
+
+    /// Runs a local call through the request layer (rate limits, counters, tracing).
+    async fn call<T, F, Fut>(&self, region: &str, class: ApiClass, api: &str, op: F) -> CloudResult<T>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = crate::Result<T>>,
+    {
+        self.requests.call(region, class, api, || async { op().await.map_err(CloudError::from) }).await
+    }
+}
+
+#[async_trait]
+impl CloudDriver for KvmDriver {
+    fn provider(&self) -> &'static str {
+        PROVIDER
+    }
+    fn capabilities(&self) -> CapabilitySet {
+        capabilities()
+    }
+
+    async fn list_regions(&self) -> CloudResult<Vec<ExtCloudRegion>> {
+        let region = self.host.region_id();
+        let capacity = self.call(&region, ApiClass::Describe, "HostCapacity", || async { self.host.capacity() }).await?;
+        Ok(vec![self.host.ext_region(&capacity)])
+    }
+    async fn list_zones(&self, region: &str) -> CloudResult<Vec<ExtZone>> {
+        self.check_region(region)?;
+        Ok(vec![self.host.ext_zone()])
+    }
+    async fn list_vpcs(&self, region: &str) -> CloudResult<Vec<ExtVpc>> {
+        self.check_region(region)?;
+        Ok(vec![self.host.ext_vpc()])
+    }
+    async fn list_networks(&self, region: &str) -> CloudResult<Vec<ExtNetwork>> {
+        self.check_region(region)?;
+        Ok(vec![self.host.ext_network()])
+    }
+    async fn list_skus(&self, region: &str) -> CloudResult<Vec<ExtSku>> {
+        self.check_region(region)?;
+        let capacity = self.call(region, ApiClass::Describe, "HostCapacity", || async { self.host.capacity() }).await?;
+        Ok(self.host.ext_skus(&capacity))
+    }
+    async fn list_servers(&self, region: &str) -> CloudResult<Vec<ExtServer>> {
+        self.check_region(region)?;
+        let servers = self.call(region, ApiClass::Describe, "ListServers", || self.host.list_servers()).await?;
+        Ok(servers.into_iter().map(|info| self.ext_server(info)).collect())
+    }
+    async fn list_disks(&self, region: &str) -> CloudResult<Vec<ExtDisk>> {
+        self.check_region(region)?;
+        let disks = self.call(region, ApiClass::Describe, "ListDisks", || self.host.list_disks()).await?;
+        Ok(disks.into_iter().map(|info| self.ext_disk(info)).collect())
+    }
+
+    async fn get_vpc(&self, region: &str, id: &str) -> CloudResult<ExtVpc> {
+        self.check_region(region)?;
+        let vpc = self.host.ext_vpc();
+        if id == vpc.base.external_id { Ok(vpc) } else { Err(CloudError::not_found(format!("vpc {id}"))) }
+    }
+    async fn get_network(&self, region: &str, id: &str) -> CloudResult<ExtNetwork> {
+        self.check_region(region)?;
+        let network = self.host.ext_network();
+        if id == network.base.external_id { Ok(network) } else { Err(CloudError::not_found(format!("network {id}"))) }
+    }
+    async fn get_server(&self, region: &str, id: &str) -> CloudResult<ExtServer> {
+        self.check_region(region)?;
+        let info = self.call(region, ApiClass::Describe, "GetServer", || self.host.get_server(id)).await?;
+        Ok(self.ext_server(info))
+    }
+    async fn get_disk(&self, region: &str, id: &str) -> CloudResult<ExtDisk> {
+        self.check_region(region)?;
+        let info = self.call(region, ApiClass::Describe, "GetDisk", || self.host.get_disk(id)).await?;
+        Ok(self.ext_disk(info))
+    }
+
+    async fn create_server(&self, region: &str, input: &ServerCreate) -> CloudResult<ExtServer> {
+        self.check_region(region)?;
+        self.check_zone(input.zone.as_deref())?;
+        if let Some(network) = input.network_id.as_deref().filter(|n| !n.is_empty() && *n != self.host.network_id()) {
+            return Err(CloudError::invalid_input(format!("network {network} is not this host's network {}", self.host.network_id())));
+        }
+        if !input.secgroup_ids.is_empty() || input.keypair.is_some() {
+            return Err(CloudError::invalid_input("the kvm provider has no security groups or keypairs"));
+        }
+        let (vcpus, memory_mib) = parse_instance_type(&input.instance_type)?;
+        let boot_disk_gib = match input.root_disk_gb {
+            Some(gib) => gib,
+            None => {
+                let image = self.host.get_image(&input.image_id).await.map_err(|e| match e {
+                    crate::KvmError::NotFound { .. } => CloudError::invalid_input(format!("image {} does not exist", input.image_id)),
+                    other => other.into(),
+                })?;
+                // Qcow2 images need a boot disk at least their size; kernel images boot from RAM.
+                image.size_bytes.div_ceil(GIB).max(1)
+            }
+        };
+        let request = CreateServer {
+            name: input.name.clone(),
+            vcpus,
+            memory_mib,
+            image: input.image_id.clone(),
+            boot_disk_gib,
+            data_disk_gib: input.data_disks_gb.clone(),
+            user_data: input.user_data.as_ref().map(|data| data.as_bytes().to_vec()),
+            idempotency_token: input.idempotency_token.clone(),
+        };
+        let info = self.call(region, ApiClass::Mutate, "CreateServer", || self.host.create_server(request.clone())).await?;
+        Ok(self.ext_server(info))
+    }
+    async fn start_server(&self, region: &str, id: &str) -> CloudResult<()> {
+        self.check_region(region)?;
+        self.call(region, ApiClass::Mutate, "StartServer", || self.host.start_server(id)).await.map(drop)
+    }
+    async fn stop_server(&self, region: &str, id: &str) -> CloudResult<()> {
+        self.check_region(region)?;
+        self.call(region, ApiClass::Mutate, "StopServer", || self.host.stop_server(id)).await.map(drop)
+    }
+    async fn restart_server(&self, region: &str, id: &str) -> CloudResult<()> {
+        self.check_region(region)?;
+        self.call(region, ApiClass::Mutate, "RestartServer", || self.host.restart_server(id)).await.map(drop)
+    }
+    async fn delete_server(&self, region: &str, id: &str) -> CloudResult<()> {
+        self.check_region(region)?;
+        self.call(region, ApiClass::Mutate, "DeleteServer", || self.host.delete_server(id)).await
+    }
+    async fn change_server_config(&self, region: &str, id: &str, instance_type: &str) -> CloudResult<()> {
+        self.check_region(region)?;
+        let (vcpus, memory_mib) = parse_instance_type(instance_type)?;
+        self.call(region, ApiClass::Mutate, "ChangeServerConfig", || {
+            self.host.change_server_config(id, Some(vcpus), Some(memory_mib))
+        })
+        .await
+        .map(drop)
+    }
+
+    async fn create_disk(&self, region: &str, input: &DiskCreate) -> CloudResult<ExtDisk> {
+        self.check_region(region)?;
+        self.check_zone(Some(&input.zone))?;
+        if let Some(kind) = input.disk_type.as_deref().filter(|t| *t != "qcow2") {
+            return Err(CloudError::invalid_input(format!("disk type {kind}: the kvm provider has qcow2 only")));
+        }
+        let info = self
+            .call(region, ApiClass::Mutate, "CreateDisk", || {
+                self.host.create_disk(&input.name, input.size_gb, input.idempotency_token.as_deref())
+            })
+            .await?;
+        Ok(self.ext_disk(info))
+    }
+    async fn attach_disk(&self, region: &str, disk_id: &str, server_id: &str, device: Option<&str>) -> CloudResult<String> {
+        self.check_region(region)?;
+        if let Some(device) = device {
+            return Err(CloudError::invalid_input(format!("device {device}: the kvm provider picks the device itself")));
+        }
+        self.call(region, ApiClass::Mutate, "AttachDisk", || self.host.attach_disk(disk_id, server_id)).await?;
+        Ok(crate::qemu::device_id(disk_id))
+    }
+    async fn detach_disk(&self, region: &str, disk_id: &str, server_id: &str) -> CloudResult<()> {
+        self.check_region(region)?;
+        let disk = self.call(region, ApiClass::Describe, "GetDisk", || self.host.get_disk(disk_id)).await?;
+        if disk.server_id.as_deref() != Some(server_id) {
+            return Err(CloudError::conflict(format!("disk {disk_id} is not attached to server {server_id}")));
+        }
+        self.call(region, ApiClass::Mutate, "DetachDisk", || self.host.detach_disk(disk_id)).await.map(drop)
+    }
+    async fn resize_disk(&self, region: &str, disk_id: &str, size_gb: u64) -> CloudResult<()> {
+        self.check_region(region)?;
+        self.call(region, ApiClass::Mutate, "ResizeDisk", || self.host.resize_disk(disk_id, size_gb)).await.map(drop)
+    }
+    async fn delete_disk(&self, region: &str, disk_id: &str) -> CloudResult<()> {
+        self.check_region(region)?;
+        self.call(region, ApiClass::Mutate, "DeleteDisk", || self.host.delete_disk(disk_id)).await
+    }
+}

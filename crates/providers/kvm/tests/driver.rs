@@ -1,0 +1,115 @@
+//! The `kvm` driver through the contract (registry, request layer, Ext* snapshots), on real qemu.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{wait_for_serial, KillVmsOnDrop, IMAGE};
+use strato_cloud::*;
+
+#[tokio::test]
+async fn driver_lists_the_host_and_runs_a_server_and_a_disk() {
+    let images = common::require_qemu_and_image().await;
+    let dir = tempfile::Builder::new().prefix("kvm").tempdir().expect("tempdir");
+    let _kill = KillVmsOnDrop(dir.path().to_path_buf());
+
+    let mut registry = ProviderRegistry::new();
+    strato_provider_kvm::register(&mut registry, dir.path()).expect("register");
+    let provider = registry.get("kvm").expect("kvm registered");
+    assert!(provider.credential_fields().is_empty());
+    let layer = Arc::new(RequestLayer::default());
+    let driver = provider.connect(DriverConfig::new("local", Credentials::new(), layer.clone())).await.expect("connect");
+
+    // The host: one region, one zone, a default vpc and network, capacity and accel on show.
+    let regions = driver.list_regions().await.expect("regions");
+    assert_eq!(regions.len(), 1);
+    let region = regions[0].base.external_id.clone();
+    let tags = &regions[0].base.tags;
+    assert!(matches!(tags.get("kvm.accel").map(String::as_str), Some("kvm" | "tcg")));
+    assert!(tags.get("kvm.cpus").and_then(|c| c.parse::<u32>().ok()).is_some_and(|c| c >= 1));
+    let zones = driver.list_zones(&region).await.expect("zones");
+    assert_eq!(zones.len(), 1);
+    let zone = zones[0].base.external_id.clone();
+    let vpcs = driver.list_vpcs(&region).await.expect("vpcs");
+    let networks = driver.list_networks(&region).await.expect("networks");
+    assert!(vpcs.len() == 1 && vpcs[0].is_default);
+    assert_eq!(networks[0].vpc_id, vpcs[0].base.external_id);
+    assert!(driver.list_skus(&region).await.expect("skus").iter().any(|sku| sku.base.external_id == "1c128m"));
+    assert!(driver.list_servers(&region).await.expect("servers").is_empty());
+    assert!(driver.list_secgroups(&region).await.expect_err("no secgroups").is_not_implemented());
+    assert!(driver.list_servers("elsewhere").await.expect_err("wrong region").is_not_found());
+
+    // The image is registered on the host the driver uses.
+    let registered = provider.connect(DriverConfig::new("local", Credentials::new(), layer.clone())).await.expect("connect");
+    assert_eq!(registered.list_regions().await.expect("regions")[0].base.external_id, region);
+    let host = strato_provider_kvm::KvmHost::open(strato_provider_kvm::KvmConfig::new(dir.path()).expect("config"))
+        .await
+        .expect("open");
+    let cmdline = std::fs::read_to_string(images.join("cmdline")).expect("cmdline");
+    host.register_kernel_image(IMAGE, &images.join("vmlinuz"), &images.join("initrd.img"), cmdline.trim())
+        .await
+        .expect("register image");
+
+    // Bad input: typed errors.
+    let input = |instance_type: &str, image: &str| ServerCreate {
+        name: "vm1".into(),
+        instance_type: instance_type.into(),
+        image_id: image.into(),
+        zone: Some(zone.clone()),
+        root_disk_gb: Some(1),
+        user_data: Some("driver user-data".into()),
+        idempotency_token: Some("token-1".into()),
+        ..Default::default()
+    };
+    let kind = |r: CloudResult<ExtServer>| r.expect_err("must fail").kind;
+    assert_eq!(kind(driver.create_server(&region, &input("4096c128m", IMAGE)).await), CloudErrorKind::QuotaExceeded);
+    assert_eq!(kind(driver.create_server(&region, &input("1c128m", "missing")).await), CloudErrorKind::InvalidInput);
+    assert_eq!(kind(driver.create_server(&region, &input("one-cpu", IMAGE)).await), CloudErrorKind::InvalidInput);
+    assert!(driver.list_servers(&region).await.expect("servers").is_empty());
+
+    // Create; the same token again is the same server.
+    let server = driver.create_server(&region, &input("1c128m", IMAGE)).await.expect("create");
+    assert_eq!(server.status, ServerStatus::Running);
+    assert_eq!(server.instance_type, "1c128m");
+    assert_eq!(server.network_id.as_deref(), Some(networks[0].base.external_id.as_str()));
+    let again = driver.create_server(&region, &input("1c128m", IMAGE)).await.expect("retried create");
+    assert_eq!(again.base.external_id, server.base.external_id);
+    let id = server.base.external_id.clone();
+    let log = wait_for_serial(&host, &id, "STRATO-GUEST-READY", Duration::from_secs(180)).await;
+    assert!(log.contains("driver user-data"));
+
+    // Disks through the driver.
+    let disk = driver
+        .create_disk(&region, &DiskCreate { name: "d1".into(), zone: zone.clone(), size_gb: 1, ..Default::default() })
+        .await
+        .expect("create disk");
+    assert_eq!((disk.status, disk.size_gb), (DiskStatus::Available, 1));
+    let device = driver.attach_disk(&region, &disk.base.external_id, &id, None).await.expect("attach");
+    let attached = driver.get_disk(&region, &disk.base.external_id).await.expect("get disk");
+    assert_eq!((attached.status, attached.server_id.as_deref(), attached.device.as_deref()), (DiskStatus::InUse, Some(id.as_str()), Some(device.as_str())));
+    assert_eq!(
+        driver.detach_disk(&region, &disk.base.external_id, "another").await.expect_err("wrong server").kind,
+        CloudErrorKind::Conflict
+    );
+    driver.resize_disk(&region, &disk.base.external_id, 2).await.expect("resize");
+    driver.detach_disk(&region, &disk.base.external_id, &id).await.expect("detach");
+    driver.delete_disk(&region, &disk.base.external_id).await.expect("delete disk");
+    assert!(driver.get_disk(&region, &disk.base.external_id).await.expect_err("gone").is_not_found());
+    let root = driver.get_server(&region, &id).await.expect("get").disks[0].disk_id.clone();
+    assert_eq!(driver.detach_disk(&region, &root, &id).await.expect_err("boot disk").kind, CloudErrorKind::InvalidInput);
+
+    // Stop, change config, delete.
+    assert_eq!(driver.change_server_config(&region, &id, "1c192m").await.expect_err("running").kind, CloudErrorKind::Conflict);
+    driver.stop_server(&region, &id).await.expect("stop");
+    assert_eq!(driver.get_server(&region, &id).await.expect("get").status, ServerStatus::Stopped);
+    driver.change_server_config(&region, &id, "1c192m").await.expect("change config");
+    assert_eq!(driver.get_server(&region, &id).await.expect("get").memory_mb, Some(192));
+    driver.delete_server(&region, &id).await.expect("delete");
+    assert!(driver.get_server(&region, &id).await.expect_err("gone").is_not_found());
+    assert!(driver.list_disks(&region).await.expect("disks").is_empty());
+
+    // Every call went through the request layer.
+    let key = RequestKey { provider: "kvm", account: "local".into(), region: region.clone(), class: ApiClass::Mutate };
+    assert!(layer.counters(&key).requests >= 8);
+}
