@@ -1,0 +1,81 @@
+//! Bad input through the CLI: one line `error: <class>: <message>` on stderr, exit code 1,
+//! never a panic and never a secret. Plus the documented error bodies over raw HTTP.
+
+mod common;
+
+use common::{serve, Backend};
+
+#[test]
+fn bad_input_is_one_line_and_exit_1() {
+    let server = serve(Backend::Sqlite);
+    let admin = server.admin_cli();
+    admin.run(&["project-create", "--name", "p1"]).success();
+
+    // Rejected by the server.
+    let line = admin.run(&["project-create", "--name", "bad name!"]).failure("InvalidInputError");
+    assert!(line.contains("name"), "{line}");
+    admin.run(&["project-create", "--name", "p1"]).failure("ConflictError");
+    admin.run(&["project-list", "--filter", "name.bogus(x)"]).failure("InvalidInputError");
+    admin.run(&["project-list", "--filter", "no parentheses"]).failure("InvalidInputError");
+    admin.run(&["project-list", "--order-by", "no_such_field"]).failure("InvalidInputError");
+    admin.run(&["project-show", "nope"]).failure("NotFoundError");
+    admin.run(&["role-assign", "--user", "admin", "--project", "p1", "--role", "emperor"]).failure("InvalidInputError");
+    let secret = "do-not-print-this-secret";
+    let bad_provider = admin.run(&["cloudaccount-create", "--name", "a1", "--provider", "nosuch", "--secret", secret]);
+    bad_provider.failure("InvalidInputError");
+    assert!(!bad_provider.stderr.contains(secret) && !bad_provider.stdout.contains(secret));
+
+    // Rejected by the CLI before any request.
+    let line = admin.run(&["project-create"]).failure("InvalidInputError");
+    assert!(line.contains("--name"), "{line}");
+    admin.run(&["project-list", "--limit", "many"]).failure("InvalidInputError");
+    admin.run(&["project-list", "--scope", "galaxy"]).failure("InvalidInputError");
+    admin.run(&["no-such-command"]).failure("InvalidInputError");
+    admin.run(&["project-update", "p1"]).failure("InvalidInputError");
+    admin.run(&["user-create", "--name", "bob", "--password-stdin"]).failure("InvalidInputError"); // empty stdin
+    admin.run(&["login", "--user", "admin"]).failure("InvalidInputError"); // no --password-stdin
+
+    // Authentication problems.
+    admin.login("admin", "wrong-password").failure("UnauthorizedError");
+    let stranger = server.cli("stranger");
+    stranger.run(&["project-list"]).failure("UnauthorizedError");
+    stranger.run_env(&["project-list"], &[("STRATO_TOKEN", "not-a-token")]).failure("UnauthorizedError");
+
+    // No server there.
+    let dead = common::Cli { url: "http://127.0.0.1:9".into(), ..stranger.clone() };
+    dead.run_env(&["project-list"], &[("STRATO_TOKEN", "x")]).failure("ConnectionError");
+    let bad_url = common::Cli { url: "not a url".into(), ..stranger };
+    bad_url.run_env(&["project-list"], &[("STRATO_TOKEN", "x")]).failure("InvalidInputError");
+}
+
+#[test]
+fn raw_http_errors_have_the_documented_body() {
+    let server = serve(Backend::Sqlite);
+    let http = server.http();
+    let token = http.login("admin", common::ADMIN_PASSWORD);
+    let post = |path: &str, body: &str| {
+        let response = http
+            .client
+            .post(format!("{}{path}", http.url))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .expect("request");
+        let status = response.status().as_u16();
+        let body: serde_json::Value = response.json().unwrap_or(serde_json::Value::Null);
+        common::Reply { status, body }
+    };
+    assert_eq!(post("/projects", "{not json").error_class(400), "InvalidInputError");
+    assert_eq!(post("/projects", r#"{"name": "p1", "colour": "red"}"#).error_class(400), "InvalidInputError");
+    assert_eq!(post("/projects", r#"{"name": "9lives"}"#).error_class(400), "InvalidInputError");
+    let huge = format!(r#"{{"name": "p1", "description": "{}"}}"#, "x".repeat(4 << 20));
+    assert_eq!(post("/projects", &huge).error_class(413), "PayloadTooLargeError");
+    assert_eq!(http.get("/projects?filter=name.wat(1)", &token).error_class(400), "InvalidInputError");
+    assert_eq!(http.get("/projects?limit=-1", &token).error_class(400), "InvalidInputError");
+    assert_eq!(http.call("GET", "/projects", None, None).error_class(401), "UnauthorizedError");
+    assert_eq!(http.get("/projects/nope", &token).error_class(404), "NotFoundError");
+    let first = post("/projects", r#"{"name": "dup"}"#);
+    assert!((200..300).contains(&first.status), "{first:?}");
+    assert_eq!(post("/projects", r#"{"name": "dup"}"#).error_class(409), "ConflictError");
+}
