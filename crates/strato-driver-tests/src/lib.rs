@@ -1,1 +1,312 @@
-//! See ../../shared/DESIGN.md for what this crate is for.
+//! The conformance suite every driver runs. Each check is an async function taking a
+//! `Fixture` (a connected driver plus what the suite needs to know about its cloud); a test
+//! file per provider builds the fixture and calls every check (see tests/fake.rs, tests/aws.rs).
+//! Checks panic with a message on failure, like any test.
+
+pub mod moto;
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+use futures::future::BoxFuture;
+use strato_cloud::*;
+
+/// Makes one Elasticsearch domain named `name` (the contract has no create); returns its id.
+pub type SeedElasticsearch = Box<dyn Fn(String) -> BoxFuture<'static, CloudResult<String>> + Send + Sync>;
+
+pub struct Fixture {
+    pub driver: Arc<dyn CloudDriver>,
+    pub region: String,
+    /// A zone of `region` for disks and servers.
+    pub zone: String,
+    pub image_id: String,
+    pub instance_type: String,
+    /// Another instance type for change-config.
+    pub other_instance_type: String,
+    /// The driver's list page size (it was connected with it); listing tests create more.
+    pub page_size: usize,
+    /// Name the driver gives its server-listing call in `CallRecord::api`.
+    pub server_list_api: &'static str,
+    /// Well-formed ids the cloud has never issued, per kind.
+    pub missing_id: fn(ResourceKind) -> String,
+    /// Every call the request layer made (collected by an observer).
+    pub calls: Arc<Mutex<Vec<CallRecord>>>,
+    pub seed_elasticsearch: SeedElasticsearch,
+}
+
+impl Fixture {
+    /// A request layer whose calls are recorded in the returned list.
+    pub fn recording_layer() -> (Arc<RequestLayer>, Arc<Mutex<Vec<CallRecord>>>) {
+        let layer = Arc::new(RequestLayer::default());
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let sink = calls.clone();
+        layer.set_observer(Arc::new(move |r: &CallRecord| sink.lock().unwrap_or_else(|p| p.into_inner()).push(r.clone())));
+        (layer, calls)
+    }
+
+    fn calls_to(&self, api: &str) -> usize {
+        self.calls.lock().unwrap_or_else(|p| p.into_inner()).iter().filter(|c| c.api == api).count()
+    }
+
+    fn server_input(&self, name: &str) -> ServerCreate {
+        ServerCreate {
+            name: name.to_string(),
+            instance_type: self.instance_type.clone(),
+            image_id: self.image_id.clone(),
+            zone: Some(self.zone.clone()),
+            tags: [("suite".to_string(), "conformance".to_string())].into(),
+            ..Default::default()
+        }
+    }
+
+    fn disk_input(&self, name: &str, size_gb: u64) -> DiskCreate {
+        DiskCreate { name: name.to_string(), zone: self.zone.clone(), size_gb, ..Default::default() }
+    }
+}
+
+fn ids<T: ExtResource>(items: &[T]) -> BTreeSet<String> {
+    items.iter().map(|i| i.external_id().to_string()).collect()
+}
+
+#[track_caller]
+fn expect_not_found<T: std::fmt::Debug>(what: &str, r: CloudResult<T>) {
+    match r {
+        Err(e) if e.is_not_found() => {}
+        other => panic!("{what}: expected not_found, got {other:?}"),
+    }
+}
+
+/// Regions, zones, skus, vpcs, networks and secgroups list, and hang together.
+pub async fn lists_the_catalogue(f: &Fixture) {
+    let d = &f.driver;
+    let regions = d.list_regions().await.expect("list regions");
+    assert!(regions.iter().any(|r| r.base.external_id == f.region), "region {} not listed", f.region);
+    let zones = d.list_zones(&f.region).await.expect("list zones");
+    assert!(zones.iter().any(|z| z.base.name == f.zone && z.region == f.region), "zone {} not listed", f.zone);
+    let skus = d.list_skus(&f.region).await.expect("list skus");
+    let sku = skus.iter().find(|s| s.base.external_id == f.instance_type).expect("instance type in sku list");
+    assert!(sku.cpu > 0 && sku.memory_mb > 0, "sku without size: {sku:?}");
+    let vpcs = d.list_vpcs(&f.region).await.expect("list vpcs");
+    assert!(!vpcs.is_empty(), "no vpc");
+    let networks = d.list_networks(&f.region).await.expect("list networks");
+    let vpc_ids = ids(&vpcs);
+    for n in &networks {
+        assert!(vpc_ids.contains(&n.vpc_id), "network {} in unknown vpc {}", n.base.external_id, n.vpc_id);
+    }
+    let secgroups = d.list_secgroups(&f.region).await.expect("list secgroups");
+    assert!(!secgroups.is_empty(), "no secgroup");
+    // get by id agrees with the listing.
+    let vpc = d.get_vpc(&f.region, &vpcs[0].base.external_id).await.expect("get vpc");
+    assert_eq!(vpc, vpcs[0]);
+    if let Some(n) = networks.first() {
+        assert_eq!(&d.get_network(&f.region, &n.base.external_id).await.expect("get network"), n);
+    }
+    let g = d.get_secgroup(&f.region, &secgroups[0].base.external_id).await.expect("get secgroup");
+    assert_eq!(g, secgroups[0]);
+}
+
+/// More servers than one page holds (one per create call, so one per reservation on AWS):
+/// every one comes back, and the listing really took more than one page.
+pub async fn lists_servers_beyond_one_page(f: &Fixture) {
+    let count = f.page_size * 2 + 1;
+    let mut created = BTreeSet::new();
+    for i in 0..count {
+        let s = f.driver.create_server(&f.region, &f.server_input(&format!("page-{i}"))).await.expect("create server");
+        created.insert(s.base.external_id);
+    }
+    let before = f.calls_to(f.server_list_api);
+    let listed = f.driver.list_servers(&f.region).await.expect("list servers");
+    let pages = f.calls_to(f.server_list_api) - before;
+    let listed_ids = ids(&listed);
+    assert!(created.is_subset(&listed_ids), "missing servers: {:?}", created.difference(&listed_ids).collect::<Vec<_>>());
+    assert_eq!(listed.len(), listed_ids.len(), "a server was listed twice");
+    assert!(pages >= 3, "{count} servers with page size {} took {pages} page(s)", f.page_size);
+}
+
+/// More disks than one page holds all come back.
+pub async fn lists_disks_beyond_one_page(f: &Fixture) {
+    let mut created = BTreeSet::new();
+    for i in 0..(f.page_size + 2) {
+        let d = f.driver.create_disk(&f.region, &f.disk_input(&format!("page-disk-{i}"), 1)).await.expect("create disk");
+        created.insert(d.base.external_id);
+    }
+    let listed = ids(&f.driver.list_disks(&f.region).await.expect("list disks"));
+    assert!(created.is_subset(&listed), "missing disks: {:?}", created.difference(&listed).collect::<Vec<_>>());
+}
+
+/// Create -> get -> list -> stop -> change-config -> start -> restart -> delete -> gone.
+pub async fn server_round_trip(f: &Fixture) {
+    let d = &f.driver;
+    let mut input = f.server_input("round-trip");
+    input.root_disk_gb = Some(12);
+    input.data_disks_gb = vec![3];
+    input.user_data = Some("#cloud-config\n".into());
+    let created = d.create_server(&f.region, &input).await.expect("create server");
+    let id = created.base.external_id.clone();
+    assert_eq!(created.base.name, "round-trip");
+    assert_eq!(created.instance_type, f.instance_type);
+
+    let got = d.get_server(&f.region, &id).await.expect("get server");
+    assert_eq!(got.base.external_id, id);
+    assert_eq!(got.image_id.as_deref(), Some(f.image_id.as_str()));
+    assert_eq!(got.zone, f.zone);
+    assert!(matches!(got.status, ServerStatus::Running | ServerStatus::Pending), "status {}", got.status);
+    assert!(got.cpu.unwrap_or(0) > 0 && got.memory_mb.unwrap_or(0) > 0, "no size: {got:?}");
+    assert_eq!(got.base.tags.get("suite").map(String::as_str), Some("conformance"));
+    assert!(got.disks.len() >= 2, "root and data disk expected: {:?}", got.disks);
+    assert!(ids(&d.list_servers(&f.region).await.expect("list")).contains(&id));
+
+    d.stop_server(&f.region, &id).await.expect("stop");
+    assert_eq!(d.get_server(&f.region, &id).await.expect("get").status, ServerStatus::Stopped);
+    d.change_server_config(&f.region, &id, &f.other_instance_type).await.expect("change config");
+    assert_eq!(d.get_server(&f.region, &id).await.expect("get").instance_type, f.other_instance_type);
+    d.start_server(&f.region, &id).await.expect("start");
+    assert_eq!(d.get_server(&f.region, &id).await.expect("get").status, ServerStatus::Running);
+    d.restart_server(&f.region, &id).await.expect("restart");
+
+    d.delete_server(&f.region, &id).await.expect("delete");
+    expect_not_found("get deleted server", d.get_server(&f.region, &id).await);
+    assert!(!ids(&d.list_servers(&f.region).await.expect("list")).contains(&id), "deleted server still listed");
+}
+
+/// The same idempotency token twice makes one server.
+pub async fn server_create_is_idempotent(f: &Fixture) {
+    let mut input = f.server_input("idempotent");
+    input.idempotency_token = Some("conformance-token-1".into());
+    let a = f.driver.create_server(&f.region, &input).await.expect("create");
+    let b = f.driver.create_server(&f.region, &input).await.expect("create again");
+    assert_eq!(a.base.external_id, b.base.external_id);
+    let listed = f.driver.list_servers(&f.region).await.expect("list");
+    assert_eq!(listed.iter().filter(|s| s.base.name == "idempotent").count(), 1);
+}
+
+/// Create -> get -> list -> resize -> attach -> detach -> delete -> gone.
+pub async fn disk_round_trip(f: &Fixture) {
+    let d = &f.driver;
+    let server = d.create_server(&f.region, &f.server_input("disk-host")).await.expect("create server");
+    let sid = server.base.external_id.clone();
+    let mut input = f.disk_input("data-1", 4);
+    input.tags = [("role".to_string(), "data".to_string())].into();
+    let disk = d.create_disk(&f.region, &input).await.expect("create disk");
+    let did = disk.base.external_id.clone();
+    let got = d.get_disk(&f.region, &did).await.expect("get disk");
+    assert_eq!(got.size_gb, 4);
+    assert_eq!(got.zone, f.zone);
+    assert_eq!(got.base.name, "data-1");
+    assert_eq!(got.base.tags.get("role").map(String::as_str), Some("data"));
+    assert_eq!(got.status, DiskStatus::Available);
+    assert!(ids(&d.list_disks(&f.region).await.expect("list")).contains(&did));
+
+    d.resize_disk(&f.region, &did, 8).await.expect("resize");
+    assert_eq!(d.get_disk(&f.region, &did).await.expect("get").size_gb, 8);
+
+    let device = d.attach_disk(&f.region, &did, &sid, None).await.expect("attach");
+    let attached = d.get_disk(&f.region, &did).await.expect("get");
+    assert_eq!(attached.status, DiskStatus::InUse);
+    assert_eq!(attached.server_id.as_deref(), Some(sid.as_str()));
+    assert_eq!(attached.device.as_deref(), Some(device.as_str()));
+    let host = d.get_server(&f.region, &sid).await.expect("get server");
+    assert!(host.disks.iter().any(|x| x.disk_id == did && x.device == device), "server does not show the disk: {:?}", host.disks);
+    let err = d.delete_disk(&f.region, &did).await.expect_err("deleting an attached disk must fail");
+    assert_eq!(err.kind, CloudErrorKind::Conflict, "{err}");
+
+    d.detach_disk(&f.region, &did, &sid).await.expect("detach");
+    let detached = d.get_disk(&f.region, &did).await.expect("get");
+    assert_eq!(detached.status, DiskStatus::Available);
+    assert_eq!(detached.server_id, None);
+
+    d.delete_disk(&f.region, &did).await.expect("delete");
+    expect_not_found("get deleted disk", d.get_disk(&f.region, &did).await);
+    assert!(!ids(&d.list_disks(&f.region).await.expect("list")).contains(&did));
+    d.delete_server(&f.region, &sid).await.expect("delete server");
+}
+
+/// Domains beyond one describe batch list completely; get and delete work.
+pub async fn elasticsearch_round_trip(f: &Fixture) {
+    let d = &f.driver;
+    let mut created = BTreeSet::new();
+    for i in 0..7 {
+        created.insert((f.seed_elasticsearch)(format!("suite-es-{i}")).await.expect("seed elasticsearch"));
+    }
+    let listed = d.list_elasticsearches(&f.region).await.expect("list");
+    assert!(created.is_subset(&ids(&listed)), "missing domains");
+    let id = created.iter().next().cloned().unwrap_or_default();
+    let got = d.get_elasticsearch(&f.region, &id).await.expect("get");
+    assert_eq!(got.base.external_id, id);
+    assert!(got.node_count > 0 && !got.engine_version.is_empty(), "{got:?}");
+    d.delete_elasticsearch(&f.region, &id).await.expect("delete");
+    match d.get_elasticsearch(&f.region, &id).await {
+        Err(e) if e.is_not_found() => {}
+        Ok(es) if es.status == ElasticsearchStatus::Deleting => {}
+        other => panic!("deleted domain: {other:?}"),
+    }
+}
+
+/// Ids the cloud never issued are not_found on get.
+pub async fn missing_ids_are_not_found(f: &Fixture) {
+    let (d, r) = (&f.driver, f.region.as_str());
+    expect_not_found("server", d.get_server(r, &(f.missing_id)(ResourceKind::Server)).await);
+    expect_not_found("disk", d.get_disk(r, &(f.missing_id)(ResourceKind::Disk)).await);
+    expect_not_found("vpc", d.get_vpc(r, &(f.missing_id)(ResourceKind::Vpc)).await);
+    expect_not_found("network", d.get_network(r, &(f.missing_id)(ResourceKind::Network)).await);
+    expect_not_found("secgroup", d.get_secgroup(r, &(f.missing_id)(ResourceKind::Secgroup)).await);
+    expect_not_found("elasticsearch", d.get_elasticsearch(r, &(f.missing_id)(ResourceKind::Elasticsearch)).await);
+}
+
+/// Deleting what is not there is not_found (callers treat it as done).
+pub async fn deleting_missing_is_not_found(f: &Fixture) {
+    let (d, r) = (&f.driver, f.region.as_str());
+    expect_not_found("delete server", d.delete_server(r, &(f.missing_id)(ResourceKind::Server)).await);
+    expect_not_found("delete disk", d.delete_disk(r, &(f.missing_id)(ResourceKind::Disk)).await);
+    expect_not_found("delete elasticsearch", d.delete_elasticsearch(r, &(f.missing_id)(ResourceKind::Elasticsearch)).await);
+    // A server deleted twice: the second delete is not_found too.
+    let s = d.create_server(r, &f.server_input("twice")).await.expect("create");
+    d.delete_server(r, &s.base.external_id).await.expect("delete");
+    expect_not_found("second delete", d.delete_server(r, &s.base.external_id).await);
+}
+
+/// Tags merge, replace, and read back through get.
+pub async fn tags_round_trip(f: &Fixture) {
+    let d = &f.driver;
+    let s = d.create_server(&f.region, &f.server_input("tagged")).await.expect("create");
+    let id = s.base.external_id;
+    let extra: Tags = [("env".to_string(), "test".to_string()), ("team".to_string(), "core".to_string())].into();
+    d.set_tags(&f.region, ResourceKind::Server, &id, &extra, false).await.expect("merge tags");
+    let tags = d.get_server(&f.region, &id).await.expect("get").base.tags;
+    assert_eq!(tags.get("suite").map(String::as_str), Some("conformance"), "{tags:?}");
+    assert_eq!(tags.get("env").map(String::as_str), Some("test"), "{tags:?}");
+    let only: Tags = [("env".to_string(), "prod".to_string())].into();
+    d.set_tags(&f.region, ResourceKind::Server, &id, &only, true).await.expect("replace tags");
+    let got = d.get_server(&f.region, &id).await.expect("get");
+    assert_eq!(got.base.tags, only);
+    assert_eq!(got.base.name, "tagged", "replacing tags must keep the name");
+
+    let disk = d.create_disk(&f.region, &f.disk_input("tagged-disk", 1)).await.expect("create disk");
+    d.set_tags(&f.region, ResourceKind::Disk, &disk.base.external_id, &only, true).await.expect("disk tags");
+    assert_eq!(d.get_disk(&f.region, &disk.base.external_id).await.expect("get").base.tags, only);
+    expect_not_found("tag missing server", d.set_tags(&f.region, ResourceKind::Server, &(f.missing_id)(ResourceKind::Server), &only, false).await);
+}
+
+/// Bad input is invalid_input, not a panic or an "other".
+pub async fn bad_create_input_is_invalid_input(f: &Fixture) {
+    let mut input = f.server_input("bad-type");
+    input.instance_type = "no.such-type".into();
+    let e = f.driver.create_server(&f.region, &input).await.expect_err("unknown instance type");
+    assert_eq!(e.kind, CloudErrorKind::InvalidInput, "{e}");
+    let mut input = f.server_input("bad-image");
+    input.image_id = (f.missing_id)(ResourceKind::Server).replace("i-", "ami-");
+    let e = f.driver.create_server(&f.region, &input).await.expect_err("unknown image");
+    assert_eq!(e.kind, CloudErrorKind::InvalidInput, "{e}");
+}
+
+/// Runs a named check; the test files use this to have one #[test] per check.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($fixture:path; $($check:ident),+ $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $check() {
+            let (fixture, _guard) = $fixture().await;
+            $crate::$check(&fixture).await;
+        }
+    )+};
+}

@@ -167,9 +167,8 @@ pub fn classify(api: &str, code: Option<&str>, message: Option<&str>, status: Op
         "ResourceNotFoundException" | "NotFound" => CloudError::not_found(text),
         "InvalidParameterValue" | "InvalidParameter" | "InvalidParameterCombination" | "MissingParameter" | "ValidationException"
         | "InvalidInput" | "UnsupportedOperation" | "Unsupported" | "InvalidRequest" | "InvalidInstanceType" | "InvalidBlockDeviceMapping"
-        | "InvalidVolume.ZoneMismatch" | "InvalidAMIID.Malformed" | "InvalidAMIID.NotFound" | "InvalidAMIID.Unavailable"
-        | "InvalidPaginationToken" | "InvalidNextToken" | "InvalidSubnetID.NotFound" | "InvalidGroup.NotFound"
-        | "InvalidKeyPair.NotFound" | "InvalidZone.NotFound" => CloudError::invalid_input(text),
+        | "InvalidVolume.ZoneMismatch" | "InvalidAMIID.Unavailable" | "InvalidPaginationToken" | "InvalidNextToken"
+        | "InvalidInstanceAttributeValue" => CloudError::invalid_input(text),
         c if c.ends_with(".Duplicate") || c.ends_with(".InUse") => CloudError::conflict(text),
         c if c.ends_with(".Malformed") => CloudError::invalid_input(text),
         c if c.ends_with(".NotFound") => CloudError::not_found(text),
@@ -190,6 +189,20 @@ pub fn to_chrono(dt: Option<&aws_smithy_types::DateTime>) -> Option<DateTime<Utc
     dt.and_then(|d| DateTime::from_timestamp(d.secs(), d.subsec_nanos()))
 }
 
+/// Tag keys Strato keeps for itself (hidden from snapshots, kept by replacing tag sets).
+pub const INTERNAL_TAG_PREFIX: &str = "strato:";
+/// Tag carrying a server's idempotency token (emulators ignore ClientToken).
+pub const TOKEN_TAG: &str = "strato:idempotency-token";
+
+/// A not_found about something an input refers to (image, subnet, type) is bad input.
+pub fn input_error(e: CloudError) -> CloudError {
+    if e.is_not_found() {
+        CloudError { kind: strato_cloud::CloudErrorKind::InvalidInput, ..e }
+    } else {
+        e
+    }
+}
+
 /// EC2 tags -> (name from the `Name` tag, the other tags).
 pub fn ec2_tags(tags: &[aws_sdk_ec2::types::Tag]) -> (Option<String>, Tags) {
     let mut name = None;
@@ -197,6 +210,7 @@ pub fn ec2_tags(tags: &[aws_sdk_ec2::types::Tag]) -> (Option<String>, Tags) {
     for t in tags {
         match (t.key(), t.value()) {
             (Some("Name"), Some(v)) => name = Some(v.to_string()),
+            (Some(k), _) if k.starts_with(INTERNAL_TAG_PREFIX) => {}
             (Some(k), v) => {
                 out.insert(k.to_string(), v.unwrap_or_default().to_string());
             }
@@ -210,7 +224,7 @@ pub fn ec2_tag_list(name: Option<&str>, tags: &Tags) -> Vec<aws_sdk_ec2::types::
     let named = name.filter(|n| !n.is_empty()).map(|n| ("Name", n));
     named
         .into_iter()
-        .chain(tags.iter().filter(|(k, _)| k.as_str() != "Name").map(|(k, v)| (k.as_str(), v.as_str())))
+        .chain(tags.iter().filter(|(k, _)| k.as_str() != "Name" && !k.starts_with(INTERNAL_TAG_PREFIX)).map(|(k, v)| (k.as_str(), v.as_str())))
         .map(|(k, v)| aws_sdk_ec2::types::Tag::builder().key(k).value(v).build())
         .collect()
 }
@@ -236,7 +250,8 @@ mod tests {
             ("InstanceLimitExceeded", K::QuotaExceeded),
             ("VcpuLimitExceeded", K::QuotaExceeded),
             ("InvalidInstanceID.Malformed", K::InvalidInput),
-            ("InvalidAMIID.NotFound", K::InvalidInput),
+            ("InvalidAMIID.NotFound", K::NotFound),
+            ("InvalidSubnetID.NotFound", K::NotFound),
             ("IncorrectInstanceState", K::Conflict),
             ("InvalidGroup.Duplicate", K::Conflict),
             ("InternalError", K::Transient),

@@ -3,7 +3,7 @@
 use aws_sdk_ec2::types::{ResourceType, TagSpecification, Volume, VolumeState, VolumeType};
 use strato_cloud::*;
 
-use crate::client::{ec2_tag_list, ec2_tags, to_chrono};
+use crate::client::{ec2_tag_list, ec2_tags, input_error, to_chrono};
 use crate::{gone, log_pages, AwsDriver};
 
 const ROOT_DEVICES: &[&str] = &["/dev/xvda", "/dev/sda1", "/dev/sda"];
@@ -87,7 +87,8 @@ impl AwsDriver {
                     .set_client_token(input.idempotency_token.clone())
                     .send()
             })
-            .await?;
+            .await
+            .map_err(input_error)?;
         let id = out.volume_id().ok_or_else(|| CloudError::other("CreateVolume returned no volume id"))?;
         let mut base = ExtBase::new(id, if input.name.is_empty() { id.to_string() } else { input.name.clone() });
         base.tags = ec2_tags(out.tags()).1;

@@ -4,7 +4,7 @@ use aws_sdk_ec2::types::{BlockDeviceMapping, EbsBlockDevice, Instance, InstanceS
 use base64::Engine;
 use strato_cloud::*;
 
-use crate::client::{ec2_tag_list, ec2_tags, filter, to_chrono};
+use crate::client::{ec2_tag_list, ec2_tags, filter, input_error, to_chrono, TOKEN_TAG};
 use crate::{gone, log_pages, AwsDriver};
 
 /// Instance states we list; terminated instances are gone (AWS keeps them visible for an hour).
@@ -119,7 +119,12 @@ impl AwsDriver {
         if input.image_id.is_empty() || input.instance_type.is_empty() {
             return Err(CloudError::invalid_input("server create needs an image and an instance type"));
         }
-        let root = self.root_device(region, &input.image_id).await?;
+        if let Some(token) = &input.idempotency_token {
+            if let Some(existing) = self.server_by_token(region, token).await? {
+                return Ok(existing);
+            }
+        }
+        let root = self.root_device(region, &input.image_id).await.map_err(input_error)?;
         let mut mappings = Vec::new();
         if let Some(size) = input.root_disk_gb {
             mappings.push(
@@ -138,7 +143,10 @@ impl AwsDriver {
                     .build(),
             );
         }
-        let tags = ec2_tag_list(Some(&input.name), &input.tags);
+        let mut tags = ec2_tag_list(Some(&input.name), &input.tags);
+        if let Some(token) = &input.idempotency_token {
+            tags.push(aws_sdk_ec2::types::Tag::builder().key(TOKEN_TAG).value(token).build());
+        }
         let tag_specs = if tags.is_empty() {
             None
         } else {
@@ -169,10 +177,29 @@ impl AwsDriver {
                     .set_client_token(input.idempotency_token.clone())
                     .send()
             })
-            .await?;
+            .await
+            .map_err(input_error)?;
         let instance = out.instances().first().ok_or_else(|| CloudError::other("RunInstances returned no instance"))?;
         let sizes = self.type_sizes(region, &[input.instance_type.clone()]).await?;
         ext(instance, out.owner_id(), &sizes).ok_or_else(|| CloudError::other("RunInstances returned an instance without id"))
+    }
+
+    /// A live server created with `token`. AWS honours ClientToken itself; emulators do not,
+    /// so the token is also a tag we look up before creating.
+    async fn server_by_token(&self, region: &str, token: &str) -> CloudResult<Option<ExtServer>> {
+        let ec2 = self.c.ec2(region);
+        let tag = format!("tag:{TOKEN_TAG}");
+        let out = self
+            .c
+            .call(region, ApiClass::Describe, "DescribeInstances", || {
+                ec2.describe_instances().filters(filter(&tag, &[token])).filters(filter("instance-state-name", LIVE_STATES)).send()
+            })
+            .await?;
+        let found = out.reservations().iter().find_map(|r| r.instances().first().map(|i| (i.clone(), r.owner_id().map(str::to_string))));
+        let Some((instance, owner)) = found else { return Ok(None) };
+        let types: Vec<String> = instance.instance_type().map(|t| t.as_str().to_string()).into_iter().collect();
+        let sizes = self.type_sizes(region, &types).await?;
+        Ok(ext(&instance, owner.as_deref(), &sizes))
     }
 
     pub(crate) async fn server_start(&self, region: &str, id: &str) -> CloudResult<()> {

@@ -32,7 +32,7 @@ impl AwsDriver {
                 .tags()
                 .iter()
                 .filter_map(|t| t.key())
-                .filter(|k| *k != "Name" && !tags.contains_key(*k))
+                .filter(|k| *k != "Name" && !k.starts_with(crate::client::INTERNAL_TAG_PREFIX) && !tags.contains_key(*k))
                 .map(|k| aws_sdk_ec2::types::Tag::builder().key(k).build())
                 .collect();
             if !stale.is_empty() {
