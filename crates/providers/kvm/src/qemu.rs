@@ -69,9 +69,11 @@ pub fn command_line(spec: &ServerSpec, paths: &ServerPaths, layout: &Layout, acc
     let mut args: Vec<OsString> = Vec::new();
     let mut push = |items: &[&str]| args.extend(items.iter().map(OsString::from));
     push(&["-name", &format!("strato-{}", spec.id)]);
-    push(&["-machine", &format!("q35,accel={}", accel.as_str())]);
-    if accel == Accel::Kvm {
-        push(&["-cpu", "host"]);
+    push(&["-machine", "q35"]);
+    match accel {
+        Accel::Kvm => push(&["-accel", "kvm", "-cpu", "host"]),
+        // TCG's translation cache defaults to hundreds of MiB per VM; small guests need little.
+        Accel::Tcg => push(&["-accel", "tcg,tb-size=64"]),
     }
     push(&["-m", &spec.memory_mib.to_string(), "-smp", &spec.vcpus.to_string()]);
     push(&["-nodefaults", "-no-user-config", "-display", "none"]);
