@@ -2,6 +2,7 @@
 //! (mode 0600), holding the server URL and the token. STRATO_URL and STRATO_TOKEN override it.
 
 use anyhow::{Context, Result};
+use crate::ConfigError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::io::Write;
@@ -45,7 +46,7 @@ pub fn config_path() -> Result<PathBuf> {
         None => {
             let home = std::env::var_os("HOME")
                 .filter(|p| !p.is_empty())
-                .context("cannot find the config file: neither STRATO_CONFIG nor HOME is set")?;
+                .context(ConfigError::new("cannot find the config file: neither STRATO_CONFIG nor HOME is set".to_string()))?;
             PathBuf::from(home).join(".config")
         }
     };
@@ -56,9 +57,9 @@ pub fn config_path() -> Result<PathBuf> {
 pub fn load(path: &Path) -> Result<ClientConfig> {
     match std::fs::read(path) {
         Ok(bytes) => serde_json::from_slice(&bytes)
-            .with_context(|| format!("config file {} is not valid JSON", path.display())),
+            .with_context(|| ConfigError::new(format!("config file {} is not valid JSON", path.display()))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ClientConfig::default()),
-        Err(e) => Err(e).with_context(|| format!("cannot read config file {}", path.display())),
+        Err(e) => Err(e).with_context(|| ConfigError::new(format!("cannot read config file {}", path.display()))),
     }
 }
 
@@ -66,7 +67,7 @@ pub fn load(path: &Path) -> Result<ClientConfig> {
 /// the token is never readable by others, not even for a moment.
 pub fn save(path: &Path, config: &ClientConfig) -> Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::create_dir_all(dir).with_context(|| ConfigError::new(format!("cannot create {}", dir.display())))?;
     let tmp = dir.join(format!(
         ".{}.{}.tmp",
         path.file_name().and_then(|n| n.to_str()).unwrap_or("config.json"),
@@ -83,7 +84,7 @@ pub fn save(path: &Path, config: &ClientConfig) -> Result<()> {
     };
     write().map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-        anyhow::Error::new(e).context(format!("cannot write config file {}", path.display()))
+        anyhow::Error::new(e).context(ConfigError::new(format!("cannot write config file {}", path.display())))
     })
 }
 

@@ -31,6 +31,22 @@ pub(crate) fn usage_error(message: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(UsageError(message.into()))
 }
 
+/// A problem with the client config file; shown as `error: ConfigError: ...`.
+#[derive(Debug)]
+pub(crate) struct ConfigError(String);
+
+impl ConfigError {
+    pub fn new(message: String) -> Self {
+        ConfigError(message)
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// What every server command needs: the client and the output format.
 pub(crate) struct Session {
     pub client: Client,
@@ -152,6 +168,8 @@ fn report(err: &anyhow::Error) -> ExitCode {
         (client.class().to_string(), client.message())
     } else if let Some(usage) = err.downcast_ref::<UsageError>() {
         ("InvalidInputError".to_string(), usage.0.clone())
+    } else if err.downcast_ref::<ConfigError>().is_some() {
+        ("ConfigError".to_string(), format!("{err:#}"))
     } else {
         ("Error".to_string(), format!("{err:#}"))
     };

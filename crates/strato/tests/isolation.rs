@@ -69,6 +69,30 @@ fn members_stay_in_their_project(server: &TestServer) {
     assert_eq!(http.call("DELETE", &path, Some(&token), None).error_class(404), "NotFoundError");
     assert_eq!(http.get("/cloudaccounts?scope=system", &token).error_class(403), "ForbiddenError");
 
+    // A viewer of A reads but does not write.
+    let vera = member(server, &admin, "vera", "proj-a");
+    let assignments = admin.json(&["role-assignment-list", "--scope", "system", "--details"]);
+    let vera_assignment = common::items(&assignments, "role_assignments")
+        .iter()
+        .find(|a| a["user"] == "vera")
+        .expect("vera's assignment")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    admin.run(&["role-assignment-delete", &vera_assignment]).success();
+    admin.run(&["role-assign", "--user", "vera", "--project", "proj-a", "--role", "viewer"]).success();
+    assert_eq!(names(&vera.json(&["cloudaccount-list"]), "cloudaccounts"), ["acct-a"]);
+    vera.run(&["cloudaccount-update", "acct-a", "--description", "viewer edit"]).failure("ForbiddenError");
+    vera.run(&["cloudaccount-create", "--name", "acct-v", "--provider", "fake", "--project", "proj-a", "--secret", "s"])
+        .failure("ForbiddenError");
+
+    // A domain admin widens to the domain, not to the system.
+    let dora = member(server, &admin, "dora", "proj-a");
+    admin.run(&["role-assign", "--user", "dora", "--domain", "default", "--role", "admin"]).success();
+    let domain_view = dora.json(&["cloudaccount-list", "--scope", "domain", "--order-by", "name"]);
+    assert_eq!(names(&domain_view, "cloudaccounts"), ["acct-a", "acct-b"]);
+    dora.run(&["cloudaccount-list", "--scope", "system"]).failure("ForbiddenError");
+
     // Nothing of B's changed.
     let still = admin.json(&["cloudaccount-show", b_id]);
     assert_eq!(still["description"], in_b["description"]);

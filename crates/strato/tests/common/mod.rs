@@ -235,6 +235,7 @@ impl Server {
         Cli {
             url: self.url.clone(),
             config: self.options.data_dir.join(format!("client-{name}-{}.json", unique())),
+            url_in_env: true,
         }
     }
 
@@ -345,12 +346,17 @@ impl Run {
 pub struct Cli {
     pub url: String,
     pub config: PathBuf,
+    /// Whether STRATO_URL is set to `url`; without it the client uses its config file.
+    pub url_in_env: bool,
 }
 
 impl Cli {
     fn command(&self) -> Command {
         let mut cmd = clean_command();
-        cmd.env("STRATO_CONFIG", &self.config).env("STRATO_URL", &self.url);
+        cmd.env("STRATO_CONFIG", &self.config);
+        if self.url_in_env {
+            cmd.env("STRATO_URL", &self.url);
+        }
         cmd
     }
 
