@@ -1,0 +1,154 @@
+//! The app layer: everything between an HTTP handler and the store. One file per kind; each
+//! function takes the caller's `Principal`, checks scope and role (`authz`), validates input
+//! (`validate`), calls the store and turns rows into API views.
+
+pub mod auth;
+pub mod authz;
+mod cloudaccounts;
+mod cloudregions;
+mod domains;
+mod projects;
+mod role_assignments;
+mod tokens;
+mod users;
+pub mod validate;
+mod zones;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use strato_store::{MasterKey, MasterKeySource, OpenReport, SecretString, Store, StoreError, StoreOptions};
+use strato_types::{DomainId, ProjectId, UserId};
+
+use strato_types::ListQuery;
+
+use self::authz::{Principal, Visibility};
+use crate::config::ServeArgs;
+use crate::http::query::ListRequest;
+use crate::error::{ApiError, ApiResult};
+use crate::metrics::Metrics;
+
+pub const DEFAULT_DOMAIN: &str = "default";
+pub const SYSTEM_PROJECT: &str = "system";
+pub const ADMIN_USER: &str = "admin";
+
+/// What the app layer needs from `strato serve`'s arguments.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    pub token_ttl: Duration,
+    pub rotate_master_key: bool,
+    /// How long a resolved token stays in the in-memory cache (revocations made on another
+    /// replica take up to this long to be seen here).
+    pub token_cache_ttl: Duration,
+    /// Overrides `STRATO_MASTER_KEY` / `<data-dir>/master.key` (tests).
+    pub master_key: Option<MasterKey>,
+    /// Overrides `STRATO_ADMIN_PASSWORD` (tests).
+    pub admin_password: Option<SecretString>,
+}
+
+impl AppConfig {
+    pub fn from_args(args: &ServeArgs) -> Self {
+        AppConfig {
+            data_dir: args.data_dir.clone(),
+            database_url: args.database_url.clone(),
+            token_ttl: Duration::from_secs(args.token_ttl),
+            rotate_master_key: args.rotate_master_key,
+            token_cache_ttl: auth::TOKEN_CACHE_TTL,
+            master_key: None,
+            admin_password: None,
+        }
+    }
+}
+
+pub struct App {
+    pub(crate) store: Store,
+    pub metrics: Arc<Metrics>,
+    pub(crate) tokens: auth::TokenCache,
+    pub(crate) token_ttl: Duration,
+    well_known: WellKnown,
+}
+
+/// Ids of the objects the first start creates, resolved once.
+#[derive(Debug, Clone, Copy)]
+struct WellKnown {
+    default_domain: DomainId,
+    system_project: ProjectId,
+    admin_user: UserId,
+}
+
+impl App {
+    /// Opens the store (migrations, master key, first-start bootstrap), rotates the master key
+    /// when asked, and resolves the well-known objects.
+    pub async fn open(config: AppConfig) -> Result<(App, OpenReport), StoreError> {
+        let mut options = StoreOptions::from_env(config.data_dir.clone(), config.database_url.clone());
+        if let Some(key) = &config.master_key {
+            options.master_key = Some(MasterKeySource::Inline(key.to_base64()));
+        }
+        if let Some(password) = &config.admin_password {
+            options.admin_password = Some(password.clone());
+        }
+        let (store, report) = Store::open(options).await?;
+        if config.rotate_master_key {
+            let (old, new) = store.rotate_master_key().await?;
+            tracing::info!(%old, %new, "re-encrypted every secret under a new master key");
+        }
+        let default_domain = store.domains().get_by_name(DEFAULT_DOMAIN).await?;
+        let system_project = store.projects().get_by_name(default_domain.id, SYSTEM_PROJECT).await?;
+        let admin_user = store.users().get_by_name(default_domain.id, ADMIN_USER).await?;
+        let well_known = WellKnown {
+            default_domain: default_domain.id,
+            system_project: system_project.id,
+            admin_user: admin_user.id,
+        };
+        let app = App {
+            store,
+            metrics: Arc::new(Metrics::new()),
+            tokens: auth::TokenCache::new(config.token_cache_ttl),
+            token_ttl: config.token_ttl,
+            well_known,
+        };
+        Ok((app, report))
+    }
+
+    pub(crate) fn system_domain_id(&self) -> DomainId {
+        self.well_known.default_domain
+    }
+
+    pub(crate) fn system_project_id(&self) -> ProjectId {
+        self.well_known.system_project
+    }
+
+    pub(crate) fn admin_user_id(&self) -> UserId {
+        self.well_known.admin_user
+    }
+
+    /// The validated list query with its scope settled, and what the caller may see in it.
+    pub(crate) fn resolve_list(&self, principal: &Principal, request: ListRequest) -> ApiResult<(ListQuery, Visibility)> {
+        let mut query = request.query;
+        let scope = principal.effective_scope(request.scope_given.then_some(query.scope));
+        query.scope = scope;
+        let visibility = principal.visibility(Some(scope))?;
+        Ok((query, visibility))
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Readiness: the store answers and its migrations are applied.
+    pub async fn ready(&self) -> ApiResult<()> {
+        self.store.ping().await.map_err(|e| ApiError::Unavailable(format!("store not ready: {e}")))
+    }
+
+    pub fn render_metrics(&self) -> String {
+        let (connections, idle) = self.store.pool_stats();
+        self.metrics.render(connections, u32::try_from(idle).unwrap_or(u32::MAX))
+    }
+
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+}

@@ -1,0 +1,70 @@
+//! Input checks shared by every kind (names, descriptions, ...). A failure is a 400 naming the
+//! field.
+
+use crate::error::{ApiError, ApiResult};
+
+pub const NAME_MAX: usize = 128;
+pub const DESCRIPTION_MAX: usize = 4096;
+
+/// Names: 1-128 characters, starting with a letter, then letters, digits, `-`, `_`, `.`.
+/// (So a name is never a UUID, which keeps "id or name" references unambiguous.)
+pub fn name(field: &str, value: &str) -> ApiResult<()> {
+    let mut chars = value.chars();
+    let valid = match chars.next() {
+        Some(first) => {
+            first.is_ascii_alphabetic()
+                && value.len() <= NAME_MAX
+                && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        }
+        None => false,
+    };
+    if valid {
+        Ok(())
+    } else {
+        let shown: String = value.chars().take(NAME_MAX + 1).collect();
+        Err(ApiError::invalid_field(
+            field,
+            format!(
+                "invalid {field} {shown:?}: use 1-{NAME_MAX} characters, starting with a letter, \
+                 then letters, digits, '-', '_' or '.'"
+            ),
+        ))
+    }
+}
+
+pub fn description(value: &str) -> ApiResult<()> {
+    if value.len() > DESCRIPTION_MAX {
+        return Err(ApiError::invalid_field("description", format!("description is longer than {DESCRIPTION_MAX} bytes")));
+    }
+    Ok(())
+}
+
+/// Free text such as display names and e-mail addresses: bounded, no control characters.
+pub fn text(field: &str, value: &str, max: usize) -> ApiResult<()> {
+    if value.len() > max || value.chars().any(char::is_control) {
+        return Err(ApiError::invalid_field(field, format!("{field} must be at most {max} bytes without control characters")));
+    }
+    Ok(())
+}
+
+pub fn password(value: &str) -> ApiResult<()> {
+    if value.is_empty() || value.len() > 1024 {
+        return Err(ApiError::invalid_field("password", "password must be 1-1024 bytes"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        for ok in ["a", "p1", "my-project_2.x", &"a".repeat(128)] {
+            assert!(name("name", ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "1abc", "-a", "a b", "a/b", "ü", &"a".repeat(129), "0190a5d0-0000-7000-8000-000000000000"] {
+            assert!(name("name", bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! `strato serve` arguments.
+
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines on stderr.
+    Text,
+    /// One JSON object per line on stderr.
+    Json,
+}
+
+/// Run the Strato control plane.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "strato serve", version)]
+pub struct ServeArgs {
+    /// Directory for the embedded SQLite database and the master key.
+    #[arg(long, env = "STRATO_DATA_DIR", default_value = "./strato-data")]
+    pub data_dir: PathBuf,
+    /// Database URL (`sqlite://...` or `postgres://...`); default SQLite at <data-dir>/strato.db.
+    /// Never printed: it may carry a password.
+    #[arg(long, env = "STRATO_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Address to listen on; port 0 picks a free one.
+    #[arg(long, env = "STRATO_LISTEN", default_value = "127.0.0.1:8686")]
+    pub listen: String,
+    /// Lifetime of login tokens, in seconds.
+    #[arg(long, env = "STRATO_TOKEN_TTL", default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(1..))]
+    pub token_ttl: u64,
+    /// Re-encrypt every stored secret under a new master key, then keep serving.
+    #[arg(long)]
+    pub rotate_master_key: bool,
+    /// Log line format.
+    #[arg(long, env = "STRATO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}

@@ -1,0 +1,170 @@
+//! The one API error type and its HTTP mapping. Every failure a handler or extractor can
+//! produce becomes an `ApiError`, and `IntoResponse` below is the only place that turns it into
+//! a status code and the `{"error": {...}}` body.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::Value;
+use strato_types::api::{ErrorBody, ErrorDetail};
+use strato_types::list::ListQueryError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{message}")]
+    InvalidInput { message: String, details: Value },
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// The message is logged, never sent: it may describe internals.
+    #[error("internal error: {0}")]
+    Internal(String),
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        ApiError::InvalidInput { message: message.into(), details: Value::Null }
+    }
+
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        ApiError::InvalidInput {
+            message: message.into(),
+            details: serde_json::json!({ "field": field }),
+        }
+    }
+
+    /// The answer for an object the caller may not see or that does not exist: the two are
+    /// indistinguishable on purpose.
+    pub fn not_found(kind: &str, id_or_name: &str) -> Self {
+        ApiError::NotFound(format!("{kind} {id_or_name:?} not found"))
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        ApiError::Forbidden(message.into())
+    }
+
+    pub fn internal(message: impl std::fmt::Display) -> Self {
+        ApiError::Internal(message.to_string())
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::InvalidInput { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    pub fn class(&self) -> &'static str {
+        match self {
+            ApiError::InvalidInput { .. } => "InvalidInputError",
+            ApiError::Unauthorized(_) => "UnauthorizedError",
+            ApiError::Forbidden(_) => "ForbiddenError",
+            ApiError::NotFound(_) => "NotFoundError",
+            ApiError::MethodNotAllowed(_) => "MethodNotAllowedError",
+            ApiError::Conflict(_) => "ConflictError",
+            ApiError::PayloadTooLarge(_) => "PayloadTooLargeError",
+            ApiError::Internal(_) => "InternalError",
+            ApiError::Unavailable(_) => "UnavailableError",
+        }
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        let (message, details) = match self {
+            ApiError::InvalidInput { message, details } => (message.clone(), details.clone()),
+            ApiError::Internal(_) => ("internal error; see the server log".to_string(), Value::Null),
+            other => (other.to_string(), Value::Null),
+        };
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.status().as_u16(),
+                class: self.class().to_string(),
+                message,
+                details,
+            },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(cause) = &self {
+            tracing::error!(%cause, "internal error");
+        }
+        (self.status(), Json(self.body())).into_response()
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::JsonDataError(e) => ApiError::invalid(format!("invalid request body: {}", e.body_text())),
+            JsonRejection::JsonSyntaxError(e) => ApiError::invalid(format!("malformed JSON: {}", e.body_text())),
+            JsonRejection::MissingJsonContentType(_) => {
+                ApiError::invalid("expected a request with `Content-Type: application/json`")
+            }
+            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::PayloadTooLarge(format!("request body is larger than {} bytes", crate::BODY_LIMIT_BYTES))
+            }
+            other => ApiError::invalid(format!("could not read request body: {}", other.body_text())),
+        }
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        ApiError::invalid(format!("invalid path: {}", rejection.body_text()))
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        ApiError::invalid(format!("invalid query: {}", rejection.body_text()))
+    }
+}
+
+impl From<ListQueryError> for ApiError {
+    fn from(error: ListQueryError) -> Self {
+        let details = match &error {
+            ListQueryError::Filter(f) => serde_json::json!({ "field": "filter", "expression": f.expression }),
+            other => serde_json::json!({ "field": other.param() }),
+        };
+        ApiError::InvalidInput { message: error.to_string(), details }
+    }
+}
+
+/// The one place store failures become API errors.
+impl From<strato_store::StoreError> for ApiError {
+    fn from(error: strato_store::StoreError) -> Self {
+        use strato_store::StoreError as E;
+        match error {
+            E::NotFound { kind, key } => ApiError::NotFound(format!("{kind} {key:?} not found")),
+            E::Conflict { message, .. } => ApiError::Conflict(message),
+            E::InvalidInput { field, message } => ApiError::InvalidInput {
+                message: format!("invalid {field}: {message}"),
+                details: serde_json::json!({ "field": field }),
+            },
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}

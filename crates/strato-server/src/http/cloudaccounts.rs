@@ -1,0 +1,117 @@
+//! `/cloudaccounts`: thin handlers over `app::cloudaccounts`.
+
+use std::sync::Arc;
+
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::Json;
+use strato_types::api::{CloudAccountCreate, CloudAccountList, CloudAccountUpdate, CloudAccountView, ErrorBody};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::authz::Principal;
+use crate::app::App;
+use crate::error::ApiResult;
+use crate::extract::{ApiJson, ApiPath};
+use crate::http::query::{parse_details, ListParams, ListRequest, ShowParams};
+
+pub fn routes() -> OpenApiRouter<Arc<App>> {
+    OpenApiRouter::new()
+        .routes(routes!(list_cloudaccount, create_cloudaccount))
+        .routes(routes!(show_cloudaccount, update_cloudaccount, delete_cloudaccount))
+}
+
+/// List cloudaccounts visible in the requested scope.
+#[utoipa::path(get, path = "/cloudaccounts", tag = "cloud", params(ListParams),
+    responses(
+        (status = 200, body = CloudAccountList),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Scope or role not allowed", body = ErrorBody)
+    ))]
+async fn list_cloudaccount(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<CloudAccountList>> {
+    let request = ListRequest::parse(query.as_deref())?;
+    Ok(Json(app.list_cloudaccounts(&principal, request).await?))
+}
+
+/// Show one cloudaccount by id or name.
+#[utoipa::path(get, path = "/cloudaccounts/{id}", tag = "cloud",
+    params(("id" = String, Path, description = "Id or name"), ShowParams),
+    responses(
+        (status = 200, body = CloudAccountView),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 404, description = "No such object, or not visible to the caller", body = ErrorBody)
+    ))]
+async fn show_cloudaccount(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    ApiPath(id): ApiPath<String>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<CloudAccountView>> {
+    let details = parse_details(query.as_deref())?;
+    Ok(Json(app.show_cloudaccount(&principal, &id, details).await?))
+}
+
+/// Create a cloudaccount.
+#[utoipa::path(post, path = "/cloudaccounts", tag = "cloud", request_body = CloudAccountCreate,
+    responses(
+        (status = 201, body = CloudAccountView),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Scope or role not allowed", body = ErrorBody),
+        (status = 404, description = "No such object, or not visible to the caller", body = ErrorBody),
+        (status = 409, description = "Duplicate name or state conflict", body = ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = ErrorBody)
+    ))]
+async fn create_cloudaccount(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    ApiJson(input): ApiJson<CloudAccountCreate>,
+) -> ApiResult<(StatusCode, Json<CloudAccountView>)> {
+    Ok((StatusCode::CREATED, Json(app.create_cloudaccount(&principal, input).await?)))
+}
+
+/// Update a cloudaccount; absent fields keep their value.
+#[utoipa::path(put, path = "/cloudaccounts/{id}", tag = "cloud", request_body = CloudAccountUpdate,
+    params(("id" = String, Path, description = "Id or name")),
+    responses(
+        (status = 200, body = CloudAccountView),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Scope or role not allowed", body = ErrorBody),
+        (status = 404, description = "No such object, or not visible to the caller", body = ErrorBody),
+        (status = 409, description = "Duplicate name or state conflict", body = ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = ErrorBody)
+    ))]
+async fn update_cloudaccount(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(input): ApiJson<CloudAccountUpdate>,
+) -> ApiResult<Json<CloudAccountView>> {
+    Ok(Json(app.update_cloudaccount(&principal, &id, input).await?))
+}
+
+/// Delete a cloudaccount; answers the deleted object.
+#[utoipa::path(delete, path = "/cloudaccounts/{id}", tag = "cloud",
+    params(("id" = String, Path, description = "Id or name")),
+    responses(
+        (status = 200, body = CloudAccountView),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Scope or role not allowed", body = ErrorBody),
+        (status = 404, description = "No such object, or not visible to the caller", body = ErrorBody),
+        (status = 409, description = "Duplicate name or state conflict", body = ErrorBody)
+    ))]
+async fn delete_cloudaccount(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<CloudAccountView>> {
+    Ok(Json(app.delete_cloudaccount(&principal, &id).await?))
+}

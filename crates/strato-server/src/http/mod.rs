@@ -1,0 +1,40 @@
+//! HTTP handlers: one file per kind, each only extracting input, calling the app layer and
+//! shaping the answer. They never touch the store.
+
+mod auth;
+mod cloudaccounts;
+mod cloudregions;
+mod domains;
+pub mod health;
+mod projects;
+pub mod query;
+mod role_assignments;
+mod tokens;
+mod users;
+mod zones;
+
+use std::sync::Arc;
+
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::App;
+use crate::openapi::ApiDoc;
+
+/// Every documented route, with the OpenAPI document built from their annotations.
+pub fn api_router() -> OpenApiRouter<Arc<App>> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(health::metrics))
+        .merge(auth::routes())
+        .merge(domains::routes())
+        .merge(projects::routes())
+        .merge(users::routes())
+        .merge(role_assignments::routes())
+        .merge(tokens::routes())
+        .merge(cloudaccounts::routes())
+        .merge(cloudregions::routes())
+        .merge(zones::routes())
+}

@@ -1,0 +1,79 @@
+//! Query strings of list and show calls. Parsed by hand from the raw query because `filter`
+//! repeats; unknown parameters are a 400 like unknown body fields.
+
+use strato_types::list::ListQuery;
+use utoipa::IntoParams;
+
+use crate::error::{ApiError, ApiResult};
+
+/// A list request: the validated query, and whether `scope` was given (the default scope is
+/// the widest the caller may use, which only the app layer knows).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListRequest {
+    pub query: ListQuery,
+    pub scope_given: bool,
+}
+
+impl ListRequest {
+    pub fn parse(raw: Option<&str>) -> ApiResult<Self> {
+        let pairs: Vec<(String, String)> =
+            form_urlencoded::parse(raw.unwrap_or("").as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        let scope_given = pairs.iter().any(|(k, v)| k == "scope" && !v.is_empty());
+        let pairs = pairs.into_iter().filter(|(k, v)| !(k == "scope" && v.is_empty()));
+        let query = ListQuery::from_pairs(pairs)?;
+        Ok(ListRequest { query, scope_given })
+    }
+}
+
+/// Documentation of the list parameters (the parsing is `ListQuery::parse`).
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ListParams {
+    /// Page size, default 20, at most 2000.
+    limit: Option<u64>,
+    /// Objects to skip.
+    offset: Option<u64>,
+    /// Field to order by (default `created_at`, then `id`).
+    order_by: Option<String>,
+    /// `asc` (default) or `desc`.
+    order: Option<String>,
+    /// `field.op(values)`, repeatable; ops: equals, notequals, in, notin, contains, startswith,
+    /// endswith, lt, le, gt, ge, isnull, isnotnull.
+    filter: Option<Vec<String>>,
+    /// Substring of the name.
+    search: Option<String>,
+    /// `system`, `domain` or `project`; default: the widest the caller may use.
+    scope: Option<String>,
+    /// Add the names of referenced objects.
+    details: Option<bool>,
+}
+
+/// Documentation of the show parameters.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ShowParams {
+    /// Add the names of referenced objects.
+    details: Option<bool>,
+}
+
+fn parse_bool(name: &str, value: &str) -> ApiResult<bool> {
+    match value {
+        "" | "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        other => Err(ApiError::invalid_field(name, format!("invalid {name} {other:?}: expected true or false"))),
+    }
+}
+
+/// `?details=` of a show call.
+pub fn parse_details(raw: Option<&str>) -> ApiResult<bool> {
+    let mut details = false;
+    for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        match key.as_ref() {
+            "details" => details = parse_bool("details", &value)?,
+            other => return Err(ApiError::invalid_field(other, format!("unknown query parameter {other:?}"))),
+        }
+    }
+    Ok(details)
+}
