@@ -1,0 +1,12 @@
+//! Store tests; every case runs on SQLite (temp dir) and on PostgreSQL (a fresh database in
+//! `STRATO_TEST_DATABASE_URL`, which `scripts/test` provides).
+
+mod common;
+#[path = "store/cloud.rs"]
+mod cloud;
+#[path = "store/identity.rs"]
+mod identity;
+#[path = "store/lists.rs"]
+mod lists;
+#[path = "store/secrets.rs"]
+mod secrets;
