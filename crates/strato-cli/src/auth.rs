@@ -58,11 +58,14 @@ pub async fn login(matches: &ArgMatches, format: Format) -> Result<()> {
     config::save(&path, &saved)?;
     let expiry = answer.expires_at.as_deref().map(|t| format!(" (token expires {t})")).unwrap_or_default();
     match format {
-        Format::Table => println!("Logged in to {} as {domain}/{user}{expiry}; saved to {}", url, path.display()),
+        Format::Table => output::emit(&format!(
+            "Logged in to {url} as {domain}/{user}{expiry}; saved to {}\n",
+            path.display()
+        ))?,
         _ => {
             let shown = serde_json::json!({"url": url, "user": user, "domain": domain,
                                            "expires_at": answer.expires_at, "config": path.display().to_string()});
-            print!("{}", output::serialise(&shown, format)?);
+            output::emit(&output::serialise(&shown, format)?)?;
         }
     }
     Ok(())
@@ -87,9 +90,9 @@ pub async fn whoami(session: &Session) -> Result<()> {
                 "roles": roles,
                 "server": session.client.base_url(),
             });
-            print!("{}", output::object_table(&[], &summary));
+            output::emit(&output::object_table(&[], &summary))?;
         }
-        format => print!("{}", output::serialise(&me, format)?),
+        format => output::emit(&output::serialise(&me, format)?)?,
     }
     Ok(())
 }

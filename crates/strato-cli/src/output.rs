@@ -1,7 +1,8 @@
 //! Printing API objects: aligned tables for people, the API's own objects as JSON or YAML.
 
 use crate::kinds::Column;
-use anyhow::Result;
+use anyhow::{Context, Result};
+use std::io::Write;
 use comfy_table::{presets, Cell, ContentArrangement, Table};
 use serde_json::Value;
 
@@ -22,6 +23,23 @@ impl Format {
             _ => Format::Table,
         }
     }
+}
+
+/// Writes to standard output. A reader that went away (`strato ... | head`) is not an error,
+/// and never a panic as `print!` would make it.
+pub fn emit(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).context("cannot write to standard output")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A one-line note on standard error (which may be closed: then it is dropped).
+pub fn note(text: &str) {
+    let _ = writeln!(std::io::stderr(), "note: {text}");
 }
 
 /// JSON (pretty) or YAML text of a value, ending in a newline.

@@ -193,13 +193,11 @@ pub async fn run(session: &Session, kind: &'static Kind, verb: Verb, matches: &A
                 details,
             };
             let page = client.list(kind.plural, &query).await?;
-            match format {
-                Format::Table => print!(
-                    "{}",
-                    output::list_table(kind.columns, &page.items, details, page.total, page.offset)
-                ),
-                _ => print!("{}", output::serialise(&page.to_value(), format)?),
-            }
+            let text = match format {
+                Format::Table => output::list_table(kind.columns, &page.items, details, page.total, page.offset),
+                _ => output::serialise(&page.to_value(), format)?,
+            };
+            output::emit(&text)?;
         }
         Verb::Show => {
             let object = client.show(kind.plural, id(), matches.get_flag("details")).await?;
@@ -210,7 +208,7 @@ pub async fn run(session: &Session, kind: &'static Kind, verb: Verb, matches: &A
             let object = client.create(kind.plural, &Value::Object(body)).await?;
             print_object(kind, &object, format)?;
             if let Some(secret) = kind.secret_shown_once.filter(|s| object.get(*s).is_some()) {
-                eprintln!("note: the {secret} is shown only this once; store it now.");
+                output::note(&format!("the {secret} is shown only this once; store it now."));
             }
         }
         Verb::Update => {
@@ -227,10 +225,11 @@ pub async fn run(session: &Session, kind: &'static Kind, verb: Verb, matches: &A
             let id = resolve_id(session, kind, id()).await?;
             let object = client.delete(kind.plural, &id).await?;
             if object.is_null() {
-                match format {
-                    Format::Table => println!("Deleted {} {id}", kind.keyword),
-                    _ => print!("{}", output::serialise(&serde_json::json!({"id": id}), format)?),
-                }
+                let text = match format {
+                    Format::Table => format!("Deleted {} {id}\n", kind.keyword),
+                    _ => output::serialise(&serde_json::json!({"id": id}), format)?,
+                };
+                output::emit(&text)?;
             } else {
                 print_object(kind, &object, format)?;
             }
@@ -240,11 +239,11 @@ pub async fn run(session: &Session, kind: &'static Kind, verb: Verb, matches: &A
 }
 
 fn print_object(kind: &Kind, object: &Value, format: Format) -> Result<()> {
-    match format {
-        Format::Table => print!("{}", output::object_table(kind.columns, object)),
-        _ => print!("{}", output::serialise(object, format)?),
-    }
-    Ok(())
+    let text = match format {
+        Format::Table => output::object_table(kind.columns, object),
+        _ => output::serialise(object, format)?,
+    };
+    output::emit(&text)
 }
 
 #[cfg(test)]

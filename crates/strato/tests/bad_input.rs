@@ -79,3 +79,19 @@ fn raw_http_errors_have_the_documented_body() {
     assert!((200..300).contains(&first.status), "{first:?}");
     assert_eq!(post("/projects", r#"{"name": "dup"}"#).error_class(409), "ConflictError");
 }
+
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    let server = serve(Backend::Sqlite);
+    let admin = server.admin_cli();
+    // `true` exits without reading, so the list is written into a closed pipe.
+    let output = std::process::Command::new("bash")
+        .args(["-c", r#""$0" project-list --scope system --limit 2000 | true; exit "${PIPESTATUS[0]}""#, common::BIN])
+        .env("STRATO_CONFIG", &admin.config)
+        .env("STRATO_URL", &admin.url)
+        .output()
+        .expect("run bash");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "exit {:?}, stderr: {stderr}", output.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
