@@ -19,7 +19,7 @@ use clap::Parser;
 
 pub use config::{LogFormat, ServeArgs};
 pub use error::{ApiError, ApiResult};
-pub use serve::{build_router, serve, ServeError};
+pub use serve::{build_router, run, serve, ServeError};
 
 /// Request bodies larger than this answer 413.
 pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;

@@ -64,10 +64,36 @@ pub async fn serve(args: ServeArgs, shutdown: impl Future<Output = ()> + Send + 
         writeln!(stdout, "strato: listening on http://{local}")?;
         stdout.flush()?;
     }
-    tracing::info!(%local, "serving");
+    run(listener, app, shutdown).await
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves; in-flight requests finish first.
+/// Also purges long-dead tokens in the background.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    app: Arc<App>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    tracing::info!(local = %listener.local_addr()?, "serving");
+    let purger = tokio::spawn(purge_tokens(app.clone()));
     let router = build_router(app.clone());
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
+    let result = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
+    purger.abort();
+    result?;
     tracing::info!("shut down cleanly");
     app.close().await;
     Ok(())
+}
+
+/// Expired and revoked tokens are kept a day (for audit), then deleted, hourly.
+async fn purge_tokens(app: Arc<App>) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        match app.store().tokens().purge(chrono::Duration::days(1)).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "purged dead tokens"),
+            Err(error) => tracing::warn!(%error, "purging dead tokens failed"),
+        }
+    }
 }
