@@ -1,6 +1,7 @@
 //! Disk operations: qcow2 files under `<data-dir>/kvm/disks/<id>/`, hot attach and detach on
 //! the virtio-scsi controller (scsi-hd), online resize with `block_resize`.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Serialize;
@@ -23,9 +24,21 @@ pub struct DiskInfo {
     pub boot: bool,
 }
 
+/// What `create_disk` needs.
+#[derive(Debug, Clone, Default)]
+pub struct CreateDisk {
+    pub name: String,
+    pub size_gib: u64,
+    /// Same token, same disk: a retried create never makes a second one.
+    pub idempotency_token: Option<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
 impl KvmHost {
-    /// Creates an unattached disk. With a token, a retried create returns the first disk.
-    pub async fn create_disk(&self, name: &str, size_gib: u64, idempotency_token: Option<&str>) -> Result<DiskInfo> {
+    /// Creates an unattached disk.
+    pub async fn create_disk(&self, request: CreateDisk) -> Result<DiskInfo> {
+        let CreateDisk { name, size_gib, idempotency_token, tags } = request;
+        let (name, idempotency_token) = (name.as_str(), idempotency_token.as_deref());
         if name.trim().is_empty() {
             return Err(KvmError::InvalidInput("disk name is empty".into()));
         }
@@ -44,7 +57,7 @@ impl KvmHost {
             }
         }
         let id = new_id();
-        if let Err(e) = self.make_disk(&id, name, size_gib, None, idempotency_token).await {
+        if let Err(e) = self.make_disk(&id, name, size_gib, None, idempotency_token, tags).await {
             state::remove_dir(&self.layout.disk_dir(&id)).await?;
             return Err(e);
         }
@@ -169,6 +182,18 @@ impl KvmHost {
         self.get_disk(id).await
     }
 
+    /// Merges `tags` into the disk's tags, or replaces them all.
+    pub async fn set_disk_tags(&self, id: &str, tags: &BTreeMap<String, String>, replace: bool) -> Result<()> {
+        let _disks = self.disk_lock.lock().await;
+        let mut spec = self.disk_spec(id).await?;
+        if replace {
+            spec.tags = tags.clone();
+        } else {
+            spec.tags.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        state::write_json(&self.layout.disk_spec(id), &spec).await
+    }
+
     pub async fn get_disk(&self, id: &str) -> Result<DiskInfo> {
         let spec = self.disk_spec(id).await?;
         let info = self.qemu_img.info(&self.layout.disk_file(id)).await?;
@@ -201,6 +226,7 @@ impl KvmHost {
         size_gib: u64,
         backing: Option<&Path>,
         idempotency_token: Option<&str>,
+        tags: BTreeMap<String, String>,
     ) -> Result<()> {
         let dir = self.layout.disk_dir(id);
         tokio::fs::create_dir_all(&dir).await.map_err(KvmError::io("creating", &dir))?;
@@ -210,6 +236,7 @@ impl KvmHost {
             name: name.to_string(),
             created_at: chrono::Utc::now(),
             idempotency_token: idempotency_token.map(str::to_string),
+            tags,
         };
         state::write_json(&self.layout.disk_spec(id), &spec).await
     }

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub use disk::DiskInfo;
+pub use disk::{CreateDisk, DiskInfo};
 pub use error::{KvmError, Result};
 pub use host::{Accel, AccelChoice, AccelDecision, HostCapacity};
 pub use image::ImageInfo;

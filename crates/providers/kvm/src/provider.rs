@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use strato_cloud::*;
@@ -37,6 +38,7 @@ pub fn capabilities() -> CapabilitySet {
         Capability::DiskLifecycle,
         Capability::DiskAttach,
         Capability::DiskResize,
+        Capability::Tags,
     ]
     .into_iter()
     .collect()
@@ -46,12 +48,20 @@ pub fn capabilities() -> CapabilitySet {
 /// their per-server locks are the same.
 pub struct KvmProvider {
     default_data_dir: PathBuf,
+    stop_timeout: Option<Duration>,
     hosts: tokio::sync::Mutex<HashMap<PathBuf, Arc<KvmHost>>>,
 }
 
 impl KvmProvider {
     pub fn new(default_data_dir: impl Into<PathBuf>) -> Self {
-        KvmProvider { default_data_dir: default_data_dir.into(), hosts: tokio::sync::Mutex::new(HashMap::new()) }
+        KvmProvider { default_data_dir: default_data_dir.into(), stop_timeout: None, hosts: tokio::sync::Mutex::new(HashMap::new()) }
+    }
+
+    /// How long a guest gets to honour an ACPI power-down before the hard stop (default 30 s).
+    /// Tests that stop guests before they have booted set it short.
+    pub fn with_stop_timeout(mut self, timeout: Duration) -> Self {
+        self.stop_timeout = Some(timeout);
+        self
     }
 
     async fn host(&self, data_dir: &Path) -> CloudResult<Arc<KvmHost>> {
@@ -59,7 +69,10 @@ impl KvmProvider {
         if let Some(host) = hosts.get(data_dir) {
             return Ok(host.clone());
         }
-        let config = KvmConfig::new(data_dir)?;
+        let mut config = KvmConfig::new(data_dir)?;
+        if let Some(timeout) = self.stop_timeout {
+            config.stop_timeout = timeout;
+        }
         if !KvmHost::qemu_installed(&config.binaries).await {
             return Err(CloudError::invalid_input(
                 "qemu-system-x86_64 and qemu-img are needed for the kvm provider (Debian: apt-get install qemu-system-x86 qemu-utils)",
@@ -135,6 +148,7 @@ impl KvmDriver {
         };
         let mut base = ExtBase::new(spec.id.clone(), spec.name.clone());
         base.created_at = Some(spec.created_at);
+        base.tags = spec.tags.clone();
         ExtServer {
             base,
             status,
@@ -160,6 +174,7 @@ impl KvmDriver {
     fn ext_disk(&self, info: DiskInfo) -> ExtDisk {
         let mut base = ExtBase::new(info.spec.id.clone(), info.spec.name.clone());
         base.created_at = Some(info.spec.created_at);
+        base.tags = info.spec.tags.clone();
         ExtDisk {
             base,
             status: if info.server_id.is_some() { DiskStatus::InUse } else { DiskStatus::Available },
@@ -275,6 +290,7 @@ impl CloudDriver for KvmDriver {
             data_disk_gib: input.data_disks_gb.clone(),
             user_data: input.user_data.as_ref().map(|data| data.as_bytes().to_vec()),
             idempotency_token: input.idempotency_token.clone(),
+            tags: input.tags.clone(),
         };
         let info = self.call(region, ApiClass::Mutate, "CreateServer", || self.host.create_server(request.clone())).await?;
         Ok(self.ext_server(info))
@@ -313,7 +329,12 @@ impl CloudDriver for KvmDriver {
         }
         let info = self
             .call(region, ApiClass::Mutate, "CreateDisk", || {
-                self.host.create_disk(&input.name, input.size_gb, input.idempotency_token.as_deref())
+                self.host.create_disk(crate::CreateDisk {
+                    name: input.name.clone(),
+                    size_gib: input.size_gb,
+                    idempotency_token: input.idempotency_token.clone(),
+                    tags: input.tags.clone(),
+                })
             })
             .await?;
         Ok(self.ext_disk(info))
@@ -341,5 +362,18 @@ impl CloudDriver for KvmDriver {
     async fn delete_disk(&self, region: &str, disk_id: &str) -> CloudResult<()> {
         self.check_region(region)?;
         self.call(region, ApiClass::Mutate, "DeleteDisk", || self.host.delete_disk(disk_id)).await
+    }
+
+    async fn set_tags(&self, region: &str, kind: ResourceKind, id: &str, tags: &Tags, replace: bool) -> CloudResult<()> {
+        self.check_region(region)?;
+        match kind {
+            ResourceKind::Server => {
+                self.call(region, ApiClass::Mutate, "SetServerTags", || self.host.set_server_tags(id, tags, replace)).await
+            }
+            ResourceKind::Disk => {
+                self.call(region, ApiClass::Mutate, "SetDiskTags", || self.host.set_disk_tags(id, tags, replace)).await
+            }
+            other => Err(CloudError::not_implemented(format!("tags on {other} are not supported by the kvm provider"))),
+        }
     }
 }

@@ -41,7 +41,8 @@ impl KvmHost {
     }
 
     pub fn ext_zone(&self) -> ExtZone {
-        ExtZone { base: ExtBase::new(self.zone_id(), "zone0"), status: ResourceStatus::Available, region: self.region_id() }
+        // Named by its id: servers and disks carry the zone's id, and callers match by name.
+        ExtZone { base: ExtBase::new(self.zone_id(), self.zone_id()), status: ResourceStatus::Available, region: self.region_id() }
     }
 
     pub fn ext_vpc(&self) -> ExtVpc {

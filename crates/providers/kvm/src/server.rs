@@ -1,6 +1,7 @@
 //! Server (VM) operations: create, start, stop, restart, delete, change config, status.
 //! Status always comes from the process and QMP `query-status`, never from the spec.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -46,6 +47,7 @@ pub struct CreateServer {
     pub user_data: Option<Vec<u8>>,
     /// Same token, same server: a retried create never makes a second one.
     pub idempotency_token: Option<String>,
+    pub tags: BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for CreateServer {
@@ -60,6 +62,7 @@ impl std::fmt::Debug for CreateServer {
             .field("data_disk_gib", &self.data_disk_gib)
             .field("user_data_bytes", &self.user_data.as_ref().map(Vec::len))
             .field("idempotency_token", &self.idempotency_token)
+            .field("tags", &self.tags)
             .finish()
     }
 }
@@ -122,13 +125,13 @@ impl KvmHost {
             let _disks = self.disk_lock.lock().await;
             let boot_disk = new_id();
             made_disks.push(boot_disk.clone());
-            self.make_disk(&boot_disk, &format!("{}-boot", request.name), request.boot_disk_gib, backing.as_deref(), None)
+            self.make_disk(&boot_disk, &format!("{}-boot", request.name), request.boot_disk_gib, backing.as_deref(), None, BTreeMap::new())
                 .await?;
             let mut data_disks = Vec::new();
             for (index, size) in request.data_disk_gib.iter().enumerate() {
                 let disk = new_id();
                 made_disks.push(disk.clone());
-                self.make_disk(&disk, &format!("{}-data{}", request.name, index + 1), *size, None, None).await?;
+                self.make_disk(&disk, &format!("{}-data{}", request.name, index + 1), *size, None, None, BTreeMap::new()).await?;
                 data_disks.push(disk);
             }
             if let Some(user_data) = &request.user_data {
@@ -147,6 +150,7 @@ impl KvmHost {
                 data_disks,
                 created_at: chrono::Utc::now(),
                 idempotency_token: request.idempotency_token.clone(),
+                tags: request.tags.clone(),
             };
             state::write_json(&paths.spec(), &spec).await?;
             drop(_disks);
@@ -237,6 +241,19 @@ impl KvmHost {
         spec.memory_mib = memory_mib;
         state::write_json(&self.layout.server(id).spec(), &spec).await?;
         self.server_info_locked(id).await
+    }
+
+    /// Merges `tags` into the server's tags, or replaces them all.
+    pub async fn set_server_tags(&self, id: &str, tags: &BTreeMap<String, String>, replace: bool) -> Result<()> {
+        let lock = self.server_lock(id);
+        let _server = lock.lock().await;
+        let mut spec = self.server_spec(id).await?;
+        if replace {
+            spec.tags = tags.clone();
+        } else {
+            spec.tags.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        state::write_json(&self.layout.server(id).spec(), &spec).await
     }
 
     pub async fn get_server(&self, id: &str) -> Result<ServerInfo> {

@@ -8,6 +8,7 @@
 //! ```
 //! Which server a disk is attached to is recorded only in that server's spec.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -35,6 +36,8 @@ pub struct ServerSpec {
     /// The caller's token: a retried create with the same token returns this server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_token: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
 }
 
 impl ServerSpec {
@@ -60,6 +63,8 @@ pub struct DiskSpec {
     pub created_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_token: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
 }
 
 /// The host's identity (`host.json`), made once; region and zone ids derive from it.

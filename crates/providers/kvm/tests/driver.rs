@@ -60,6 +60,7 @@ async fn driver_lists_the_host_and_runs_a_server_and_a_disk() {
         root_disk_gb: Some(1),
         user_data: Some("driver user-data".into()),
         idempotency_token: Some("token-1".into()),
+        tags: [("suite".to_string(), "kvm".to_string())].into(),
         ..Default::default()
     };
     let kind = |r: CloudResult<ExtServer>| r.expect_err("must fail").kind;
@@ -76,6 +77,12 @@ async fn driver_lists_the_host_and_runs_a_server_and_a_disk() {
     let again = driver.create_server(&region, &input("1c128m", IMAGE)).await.expect("retried create");
     assert_eq!(again.base.external_id, server.base.external_id);
     let id = server.base.external_id.clone();
+    assert_eq!(server.base.tags.get("suite").map(String::as_str), Some("kvm"));
+    let more: Tags = [("env".to_string(), "test".to_string())].into();
+    driver.set_tags(&region, ResourceKind::Server, &id, &more, false).await.expect("merge tags");
+    let tags = driver.get_server(&region, &id).await.expect("get").base.tags;
+    assert_eq!(tags.len(), 2, "{tags:?}");
+    assert!(driver.set_tags(&region, ResourceKind::Server, "ffff", &more, true).await.expect_err("missing").is_not_found());
     let log = wait_for_serial(&host, &id, "STRATO-GUEST-READY", Duration::from_secs(180)).await;
     assert!(log.contains("driver user-data"));
 

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::{wait_for_serial, TestHost, IMAGE};
-use strato_provider_kvm::{qemu, CreateServer, KvmError, ServerStatus};
+use strato_provider_kvm::{qemu, CreateDisk, CreateServer, KvmError, ServerStatus};
 
 fn tiny(name: &str) -> CreateServer {
     CreateServer {
@@ -17,7 +17,7 @@ fn tiny(name: &str) -> CreateServer {
         boot_disk_gib: 1,
         data_disk_gib: vec![1],
         user_data: None,
-        idempotency_token: None,
+        ..Default::default()
     }
 }
 
@@ -73,8 +73,8 @@ async fn bad_input_is_refused_and_leaves_nothing_behind() {
     let huge = capacity.disk_free_bytes / strato_provider_kvm::GIB + 1;
     let big_disk = CreateServer { data_disk_gib: vec![huge], ..tiny("disk") };
     assert!(matches!(host.create_server(big_disk).await, Err(KvmError::CapacityExceeded(_))));
-    assert!(matches!(host.create_disk("huge", huge, None).await, Err(KvmError::CapacityExceeded(_))));
-    assert!(matches!(host.create_disk("zero", 0, None).await, Err(KvmError::InvalidInput(_))));
+    assert!(matches!(host.create_disk(CreateDisk { name: "huge".into(), size_gib: huge, ..Default::default() }).await, Err(KvmError::CapacityExceeded(_))));
+    assert!(matches!(host.create_disk(CreateDisk { name: "zero".into(), size_gib: 0, ..Default::default() }).await, Err(KvmError::InvalidInput(_))));
     assert!(matches!(host.create_server(CreateServer { name: " ".into(), ..tiny("x") }).await, Err(KvmError::InvalidInput(_))));
 
     // qemu itself refuses (memory below what q35 firmware can use is fine for qemu, so use a

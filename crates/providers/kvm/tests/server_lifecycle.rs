@@ -5,7 +5,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{block_nodes, wait_for_serial, TestHost, IMAGE};
-use strato_provider_kvm::{qemu, CreateServer, KvmError, ServerStatus, GIB};
+use strato_provider_kvm::{qemu, CreateDisk, CreateServer, KvmError, ServerStatus, GIB};
 
 const BOOT: Duration = Duration::from_secs(180);
 
@@ -22,7 +22,7 @@ async fn boot_user_data_hotplug_resize_stop_start_delete() {
             boot_disk_gib: 1,
             data_disk_gib: vec![],
             user_data: Some(b"hello from strato\nsecond line".to_vec()),
-            idempotency_token: None,
+            ..Default::default()
         })
         .await
         .expect("create");
@@ -38,7 +38,7 @@ async fn boot_user_data_hotplug_resize_stop_start_delete() {
     assert_eq!(host.get_server(&id).await.expect("get").status, ServerStatus::Running);
 
     // Hot attach: the disk shows up in query-block.
-    let disk = host.create_disk("d1", 1, None).await.expect("create disk");
+    let disk = host.create_disk(CreateDisk { name: "d1".into(), size_gib: 1, ..Default::default() }).await.expect("create disk");
     assert_eq!(disk.size_bytes, GIB);
     let attached = host.attach_disk(&disk.spec.id, &id).await.expect("attach");
     assert_eq!(attached.server_id.as_deref(), Some(id.as_str()));
