@@ -42,6 +42,10 @@ pub trait Provider: Send + Sync {
     fn credential_fields(&self) -> &'static [CredentialField];
     /// Rate limits from the cloud's published figures.
     fn limits(&self) -> ProviderLimits;
+    /// Environment variables the cloud's own tools read the region from, in order.
+    fn region_env(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Check the credentials' shape (not their validity) and build a driver. Errors name the
     /// bad field, never its value.
     async fn connect(&self, config: DriverConfig) -> CloudResult<Arc<dyn CloudDriver>>;

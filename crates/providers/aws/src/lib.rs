@@ -64,6 +64,9 @@ impl Provider for AwsProvider {
     fn limits(&self) -> ProviderLimits {
         LIMITS
     }
+    fn region_env(&self) -> &'static [&'static str] {
+        &["AWS_REGION", "AWS_DEFAULT_REGION"]
+    }
     async fn connect(&self, config: DriverConfig) -> CloudResult<Arc<dyn CloudDriver>> {
         Ok(Arc::new(AwsDriver::connect(&config).await?))
     }

@@ -144,7 +144,8 @@ async fn execute(args: Vec<OsString>, io: &mut Io) -> Result<(), Failure> {
         .or_else(|| provider.region_env().iter().find_map(|k| (io.env)(k)));
     let mut config = DriverConfig::new(matches.get_one::<String>("account").cloned().unwrap_or_else(|| "cloudcli".into()), credentials, layer);
     config.endpoint = matches.get_one::<String>("endpoint").cloned();
-    config.default_region = region.clone();
+    // Account-wide calls (region listing) go to the provider's default region, so an unknown
+    // --region is reported as such instead of failing the listing that checks it.
     let driver = provider.connect(config).await.map_err(|e| match e.kind {
         CloudErrorKind::InvalidInput | CloudErrorKind::Unauthorized => usage(e.message),
         _ => Failure::Cloud(e),
@@ -166,8 +167,9 @@ fn clap_error(e: clap::Error, provider: &str, io: &mut Io) -> Result<(), Failure
         }
         _ => {
             let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ").to_string();
-            Err(usage(first))
+            // Clap's first paragraph, e.g. "required arguments were not provided: <ID>".
+            let first: Vec<&str> = text.lines().map(str::trim).take_while(|l| !l.is_empty()).collect();
+            Err(usage(first.join(" ").trim_start_matches("error: ").to_string()))
         }
     }
 }
