@@ -206,3 +206,48 @@ async fn rotating_the_master_key_keeps_credentials_usable() {
     .unwrap();
     assert_eq!(response.status().as_u16(), 200);
 }
+
+/// Collects log output in memory.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn every_request_log_line_has_the_request_id() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_current_span(true)
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let t = TestApp::start(Backend::Sqlite).await;
+    let request = axum::http::Request::builder()
+        .method(Method::POST)
+        .uri("/auth/login")
+        .header("x-request-id", "req-login-42")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(json!({"username": "admin", "password": common::ADMIN_PASSWORD}).to_string()))
+        .unwrap();
+    t.raw(request).await.assert_status(200);
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let request_lines: Vec<&str> = text.lines().filter(|l| l.contains("req-login-42")).collect();
+    // The app layer's "login" line and the layer's "request finished" line both carry it.
+    assert!(request_lines.iter().any(|l| l.contains("\"login\"")), "{text}");
+    assert!(request_lines.iter().any(|l| l.contains("request finished")), "{text}");
+    for line in text.lines().filter(|l| l.contains("\"login\"") || l.contains("request finished")) {
+        assert!(line.contains("\"request_id\""), "log line without request id: {line}");
+    }
+    assert!(!text.contains(common::ADMIN_PASSWORD), "the password was logged");
+}
