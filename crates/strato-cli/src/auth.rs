@@ -88,7 +88,7 @@ pub async fn whoami(session: &Session) -> Result<()> {
                 "domain": get(&["domain", "name"]),
                 "system_admin": get(&["system_admin"]),
                 "roles": roles,
-                "server": session.client.base_url(),
+                "server": session.client.base_url().trim_end_matches('/'),
             });
             output::emit(&output::object_table(&[], &summary))?;
         }

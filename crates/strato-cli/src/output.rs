@@ -58,12 +58,25 @@ pub fn serialise(value: &Value, format: Format) -> Result<String> {
 pub fn cell_text(value: Option<&Value>) -> String {
     match value {
         None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
+        Some(Value::String(s)) => without_fraction(s).unwrap_or_else(|| s.clone()),
         Some(Value::Array(items)) if items.iter().all(|v| !v.is_object() && !v.is_array()) => {
             items.iter().map(|v| cell_text(Some(v))).collect::<Vec<_>>().join(",")
         }
         Some(other) => other.to_string(),
     }
+}
+
+/// `2026-11-22T05:11:32.589418Z` -> `2026-11-22T05:11:32Z`: tables show whole seconds (JSON and
+/// YAML keep the API's value).
+fn without_fraction(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let shaped = bytes.len() > 20
+        && bytes[4] == b'-'
+        && bytes[10] == b'T'
+        && bytes[19] == b'.'
+        && text.ends_with('Z')
+        && bytes[20..bytes.len() - 1].iter().all(u8::is_ascii_digit);
+    shaped.then(|| format!("{}Z", &text[..19]))
 }
 
 fn new_table() -> Table {
@@ -168,6 +181,9 @@ mod tests {
         assert_eq!(cell_text(Some(&Value::Null)), "");
         assert_eq!(cell_text(Some(&json!(true))), "true");
         assert_eq!(cell_text(Some(&json!({"a": 1}))), "{\"a\":1}");
+        assert_eq!(cell_text(Some(&json!("2026-11-22T05:11:32.589418Z"))), "2026-11-22T05:11:32Z");
+        assert_eq!(cell_text(Some(&json!("2026-11-22T05:11:32Z"))), "2026-11-22T05:11:32Z");
+        assert_eq!(cell_text(Some(&json!("v1.2.3 release.99Z"))), "v1.2.3 release.99Z");
     }
 
     #[test]
