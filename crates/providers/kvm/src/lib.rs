@@ -97,7 +97,9 @@ impl std::fmt::Debug for KvmHost {
 }
 
 impl KvmHost {
-    pub async fn open(config: KvmConfig) -> Result<Self> {
+    pub async fn open(mut config: KvmConfig) -> Result<Self> {
+        // qemu daemonizes into "/", so every path on its command line must be absolute.
+        config.data_dir = std::path::absolute(&config.data_dir).map_err(KvmError::io("resolving", &config.data_dir))?;
         let layout = Layout::new(&config.data_dir);
         layout.create_dirs().await?;
         qemu::check_socket_path(&layout.server(&"0".repeat(32)).qmp())?;

@@ -135,8 +135,7 @@ impl KvmHost {
                 data_disks.push(disk);
             }
             if let Some(user_data) = &request.user_data {
-                let path = paths.user_data();
-                tokio::fs::write(&path, user_data).await.map_err(KvmError::io("writing", &path))?;
+                write_private(&paths.user_data(), user_data).await?;
             }
             let spec = ServerSpec {
                 mac: qemu::mac_for(&id),
@@ -407,4 +406,18 @@ impl KvmHost {
         }
         Ok(())
     }
+}
+
+/// Writes a file only its owner can read (user-data may hold passwords or keys).
+async fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let mut file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .await
+        .map_err(KvmError::io("creating", path))?;
+    file.write_all(bytes).await.map_err(KvmError::io("writing", path))?;
+    file.flush().await.map_err(KvmError::io("writing", path))
 }

@@ -56,6 +56,12 @@ async fn vm_survives_manager_restart_and_a_killed_vm_is_stopped() {
     assert_eq!(started.status, ServerStatus::Running);
     after.delete_server(&id).await.expect("delete");
     assert!(common::qemu_pids(test.dir.path()).is_empty());
+
+    // qemu runs from "/", so a relative data dir is made absolute (nextest runs each test in
+    // its own process, so changing the working directory here touches no other test).
+    std::env::set_current_dir(test.dir.path()).expect("chdir");
+    let relative = TestHost::open(std::path::Path::new("relative-data")).await;
+    assert_eq!(relative.data_dir(), test.dir.path().join("relative-data"));
 }
 
 #[tokio::test]

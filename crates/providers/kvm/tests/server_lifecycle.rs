@@ -36,6 +36,9 @@ async fn boot_user_data_hotplug_resize_stop_start_delete() {
         .expect("user-data markers on the serial log");
     assert_eq!(user_data.trim().replace('\r', ""), "hello from strato\nsecond line");
     assert_eq!(host.get_server(&id).await.expect("get").status, ServerStatus::Running);
+    let user_data_file = host.layout().server(&id).user_data();
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&user_data_file).expect("user-data").permissions());
+    assert_eq!(mode & 0o777, 0o600, "user-data must be private");
 
     // Hot attach: the disk shows up in query-block.
     let disk = host.create_disk(CreateDisk { name: "d1".into(), size_gib: 1, ..Default::default() }).await.expect("create disk");
