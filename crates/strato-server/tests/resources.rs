@@ -49,7 +49,9 @@ async fn credentials_never_returned(backend: Backend) {
     assert_eq!(answers[5].body["enabled"], false);
     assert_eq!(answers[6].status.as_u16(), 409);
     assert_eq!(answers[7].status.as_u16(), 200);
-    // Credentials are required, and the provider must be known.
+    // A local provider needs no credentials.
+    t.post("/cloudaccounts", &admin, json!({"name": "k1", "provider": "kvm"})).await.assert_status(201);
+    // Credentials are required for public clouds, and the provider must be known.
     t.post("/cloudaccounts", &admin, json!({"name": "a2", "provider": "aws"})).await.assert_error(400, "InvalidInputError");
     t.post("/cloudaccounts", &admin, json!({"name": "a2", "provider": "gcp", "credentials": {}}))
         .await

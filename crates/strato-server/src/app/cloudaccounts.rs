@@ -5,7 +5,7 @@
 use strato_store::cloudaccounts::{CloudAccount, CloudAccountUpdate as StoreUpdate, NewCloudAccount};
 use strato_store::secrets::SecretString;
 use strato_types::api::{CloudAccountCreate, CloudAccountList, CloudAccountUpdate, CloudAccountView, Credentials};
-use strato_types::ProjectId;
+use strato_types::{ProjectId, Provider};
 
 use super::authz::Principal;
 use super::projects::not_found_as;
@@ -39,9 +39,6 @@ pub(crate) fn view(account: CloudAccount, details: bool) -> CloudAccountView {
 
 /// The credentials document as the store keeps it (JSON text, encrypted there).
 fn credentials_document(credentials: &Credentials) -> ApiResult<SecretString> {
-    if credentials.0.is_empty() {
-        return Err(ApiError::invalid_field("credentials", "credentials must not be empty"));
-    }
     if credentials.0.len() > CREDENTIALS_MAX_FIELDS {
         return Err(ApiError::invalid_field("credentials", format!("at most {CREDENTIALS_MAX_FIELDS} credential fields")));
     }
@@ -138,6 +135,9 @@ impl App {
         }
         let regions = input.regions.unwrap_or_default();
         validate_regions(&regions)?;
+        if input.credentials.0.is_empty() && !matches!(input.provider, Provider::Kvm | Provider::Fake) {
+            return Err(ApiError::invalid_field("credentials", format!("a {} account needs credentials", input.provider)));
+        }
         let credentials = credentials_document(&input.credentials)?;
         let account = self
             .store

@@ -54,6 +54,8 @@ pub struct CloudAccountCreate {
     /// Project id or name; default: the caller's only project, else `system` for the system admin.
     #[serde(default)]
     pub project: Option<String>,
+    /// Required for public clouds (aws, aliyun, qingcloud); may be omitted for kvm and fake.
+    #[serde(default)]
     pub credentials: Credentials,
     #[serde(default)]
     pub endpoint: Option<String>,
