@@ -18,7 +18,7 @@ use super::App;
 use crate::error::{ApiError, ApiResult};
 
 /// How long a resolved token is trusted from memory. A revocation on this replica clears the
-/// cache at once; on another replica it takes effect within this delay (docs/operations.md).
+/// cache at once; on another replica it takes effect within this delay (docs/server.md).
 pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(5);
 
 /// The cache key of a secret: its SHA-256, so raw secrets are not kept in memory longer
