@@ -11,6 +11,9 @@ use crate::qemu;
 use crate::state::{self, BootSource, ImageKind, ServerSpec};
 use crate::{new_id, KvmHost, GIB};
 
+/// How often the ACPI power button is pressed again while waiting for a guest to power off.
+const POWERDOWN_REPEAT: Duration = Duration::from_secs(2);
+
 /// Largest user-data accepted (fw_cfg items can be bigger; cloud-init payloads are not).
 pub const MAX_USER_DATA_BYTES: usize = 64 * 1024;
 
@@ -346,13 +349,21 @@ impl KvmHost {
         };
         let mut stopped = false;
         if !hard {
-            match self.qmp(&paths).await {
-                // The connection is dropped before waiting, so status queries are not blocked.
-                Ok(mut client) => match client.execute("system_powerdown", None).await {
-                    Ok(_) => stopped = qemu::wait_exit(pid, self.config.stop_timeout).await,
-                    Err(e) => tracing::warn!(server = %id, error = %e, "system_powerdown failed"),
-                },
-                Err(e) => tracing::warn!(server = %id, error = %e, "qmp unreachable for power-down"),
+            // The button is pressed again every couple of seconds: a guest still booting
+            // drops presses that come before its ACPI handling is up. Each press uses a short
+            // QMP session, so status queries are not blocked meanwhile.
+            let deadline = tokio::time::Instant::now() + self.config.stop_timeout;
+            while !stopped && tokio::time::Instant::now() < deadline {
+                match self.qmp(&paths).await {
+                    Ok(mut client) => {
+                        if let Err(e) = client.execute("system_powerdown", None).await {
+                            tracing::warn!(server = %id, error = %e, "system_powerdown failed");
+                        }
+                    }
+                    Err(e) => tracing::warn!(server = %id, error = %e, "qmp unreachable for power-down"),
+                }
+                let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                stopped = qemu::wait_exit(pid, left.min(POWERDOWN_REPEAT)).await;
             }
             if !stopped {
                 tracing::warn!(server = %id, "guest did not power off in time; stopping it hard");

@@ -54,6 +54,13 @@ async fn vm_survives_manager_restart_and_a_killed_vm_is_stopped() {
     // And it can be started again (the stale socket and pid file do not get in the way).
     let started = after.start_server(&id).await.expect("start");
     assert_eq!(started.status, ServerStatus::Running);
+
+    // Stopped at once, while the guest still boots: the power button is pressed again until
+    // the guest listens, so it powers itself off instead of being killed at the timeout.
+    let stopped = after.stop_server(&id).await.expect("stop");
+    assert_eq!(stopped.status, ServerStatus::Stopped);
+    let log = std::fs::read_to_string(after.serial_log_path(&id)).expect("serial log");
+    assert!(log.contains("STRATO-GUEST-POWEROFF"), "guest was not powered off by ACPI:\n{log}");
     after.delete_server(&id).await.expect("delete");
     assert!(common::qemu_pids(test.dir.path()).is_empty());
 
