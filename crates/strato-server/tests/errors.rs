@@ -157,7 +157,73 @@ async fn missing_objects_are_404(backend: Backend) {
     t.delete("/cloudaccounts/nope", &t.admin_token).await.assert_error(404, "NotFoundError");
 }
 
+/// A grab bag of odd requests: every one must answer a 4xx with the JSON error body.
+async fn odd_requests_never_500(backend: Backend) {
+    let t = TestApp::start(backend).await;
+    let admin = t.admin_token.clone();
+    t.post("/projects", &admin, json!({"name": "p1"})).await.assert_status(201);
+    t.post("/users", &admin, json!({"name": "u1", "password": "u1-password"})).await.assert_status(201);
+    t.post("/role_assignments", &admin, json!({"user": "u1", "project": "p1", "role": "member"})).await.assert_status(201);
+    let long = "x".repeat(5000);
+    let gets = [
+        "/projects/%FF%FE".to_string(),
+        format!("/projects/{long}"),
+        format!("/projects?search={long}"),
+        "/projects?filter=name.in()".into(),
+        "/projects?filter=name.lt(a,b)".into(),
+        "/projects?filter=domain.gt(x)&order_by=domain".into(),
+        "/projects?order_by=domain".into(),
+        "/projects?offset=99999999999999999999".into(),
+        "/projects?limit=1&limit=abc".into(),
+        "/cloudaccounts?filter=provider.equals(gcp)".into(),
+        "/cloudaccounts?filter=created_at.ge(2020-13-45T00:00:00Z)".into(),
+        "/cloudaccounts?filter=id.equals(not-a-uuid)".into(),
+        "/tokens?filter=kind.equals(other)".into(),
+        "/role_assignments/not-a-uuid".into(),
+    ];
+    for path in &gets {
+        let answer = t.get(path, &admin).await;
+        assert!(answer.status.is_client_error(), "{path}: {answer:?}");
+        assert!(answer.body["error"]["class"].is_string(), "{path}: {answer:?}");
+    }
+    let posts = [
+        ("/role_assignments", json!({"user": "u1", "project": "p1", "role": "member"})),
+        ("/role_assignments", json!({"user": "nobody", "project": "p1", "role": "member"})),
+        ("/role_assignments", json!({"user": "u1", "project": "nope", "role": "member"})),
+        ("/role_assignments", json!({"user": "u1", "role": "member"})),
+        ("/role_assignments", json!({"user": "u1", "domain": "nope", "role": "admin"})),
+        ("/projects", json!({"name": "p2", "domain": "nope"})),
+        ("/projects", json!([1, 2, 3])),
+        ("/projects", json!(null)),
+        ("/users", json!({"name": "u2", "password": ""})),
+        ("/users", json!({"name": "u2", "password": "x".repeat(2000)})),
+        ("/users", json!({"name": "u2", "password": "pw-123456", "email": "a\u{0}b"})),
+        ("/tokens", json!({"name": "t", "expires_in_secs": 0})),
+        ("/tokens", json!({"name": "t", "expires_in_secs": u64::MAX})),
+        ("/tokens", json!({"name": "t", "expires_in_secs": -1})),
+        ("/cloudaccounts", json!({"name": "a", "provider": "aws", "credentials": {"k": 1}})),
+        ("/cloudaccounts", json!({"name": "a", "provider": "aws", "credentials": {"": "v"}})),
+        ("/cloudaccounts", json!({"name": "a", "provider": "fake", "endpoint": "ftp://x"})),
+        ("/cloudaccounts", json!({"name": "a", "provider": "fake", "regions": ["bad region"]})),
+        ("/cloudaccounts", json!({"name": "a", "provider": "fake", "project": "nope"})),
+        ("/domains", json!({"name": "default"})),
+        ("/auth/login", json!({"username": "admin", "password": "x", "domain": "nope"})),
+        ("/auth/login", json!({"username": long, "password": "x"})),
+    ];
+    for (path, body) in posts {
+        let answer = t.post(path, &admin, body.clone()).await;
+        assert!(answer.status.is_client_error(), "{path} {body}: {answer:?}");
+        assert!(answer.body["error"]["class"].is_string(), "{path}: {answer:?}");
+    }
+    t.put("/projects/p1", &admin, json!({"name": ""})).await.assert_error(400, "InvalidInputError");
+    t.put("/projects/p1", &admin, json!({"domain": "x"})).await.assert_error(400, "InvalidInputError");
+    t.put("/users/u1", &admin, json!({"password": ""})).await.assert_error(400, "InvalidInputError");
+    t.delete("/domains/default", &admin).await.assert_error(409, "ConflictError");
+    t.delete("/role_assignments/not-a-uuid", &admin).await.assert_error(404, "NotFoundError");
+}
+
 both_backends!(
+    odd_requests_never_500,
     malformed_json_is_400,
     unknown_fields_are_400,
     bad_filters_are_400,
