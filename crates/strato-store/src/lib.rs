@@ -160,6 +160,10 @@ impl Store {
         }
         let store = Store { inner: Arc::new(Inner { db, key: RwLock::new(key), key_source }) };
         bootstrap::run(&store, options.admin_password.as_ref(), &mut report).await?;
+        if store.backend() == Backend::Sqlite {
+            // cheap with analysis_limit; gives the planner statistics for the indexes
+            store.analyze().await?;
+        }
         Ok((store, report))
     }
 
@@ -192,6 +196,22 @@ impl Store {
     /// (connections open, idle connections) of the pool.
     pub fn pool_stats(&self) -> (u32, usize) {
         with_db!(self.db(), pool => (pool.size(), pool.num_idle()))
+    }
+
+    /// Refreshes the query planner's statistics (SQLite `ANALYZE` with a row limit,
+    /// PostgreSQL `ANALYZE`). Worth calling after bulk loads; `open` does it too.
+    pub async fn analyze(&self) -> StoreResult<()> {
+        match self.db() {
+            Db::Sqlite(pool) => {
+                let mut conn = pool.acquire().await?;
+                sqlx::query("PRAGMA analysis_limit = 1000").execute(&mut *conn).await?;
+                sqlx::query("ANALYZE").execute(&mut *conn).await?;
+            }
+            Db::Postgres(pool) => {
+                sqlx::query("ANALYZE").execute(pool).await?;
+            }
+        }
+        Ok(())
     }
 
     pub async fn close(&self) {

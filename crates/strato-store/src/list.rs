@@ -270,10 +270,17 @@ impl KindSpec {
         page_values.push(SqlValue::Int(i64::try_from(query.offset).unwrap_or(i64::MAX)));
         let offset_p = page_values.len();
         let tiebreak = if order_field.name == "id" { String::new() } else { format!(", t.id {dir}") };
-        let page_sql = format!(
-            "SELECT {}{extra_select} FROM {} t {joins}{where_sql} ORDER BY {} {dir}{tiebreak} LIMIT ${limit_p} OFFSET ${offset_p}",
-            self.select, self.table, order_field.expr
+        let order_sql = format!("ORDER BY {} {dir}{tiebreak}", order_field.expr);
+        let inner = format!(
+            "SELECT {} FROM {} t{where_sql} {order_sql} LIMIT ${limit_p} OFFSET ${offset_p}",
+            self.select, self.table
         );
+        // Joins for names run on the page only, not on every matching row before the sort.
+        let page_sql = if extra_select.is_empty() {
+            inner
+        } else {
+            format!("SELECT {}{extra_select} FROM ({inner}) t {joins}{order_sql}", self.select)
+        };
         Ok(Built { page_sql, page_values, count_sql, count_values })
     }
 }
