@@ -112,3 +112,22 @@ async fn same_seed_same_world() {
     assert_eq!(da.list_servers(REGION).await.expect("a"), db.list_servers(REGION).await.expect("b"));
     assert_eq!(da.list_disks(REGION).await.expect("a"), db.list_disks(REGION).await.expect("b"));
 }
+
+/// Every kind the fake can hold in bulk lists completely across many pages.
+#[tokio::test]
+async fn every_kind_lists_beyond_one_page() {
+    let cloud = FakeCloud::new(3, 1);
+    let p = Population { vpcs: 7, networks_per_vpc: 3, secgroups_per_vpc: 2, servers: 23, disks: 17, elasticsearches: 11 };
+    cloud.populate(REGION, p).expect("populate");
+    let (layer, calls) = Fixture::recording_layer();
+    let d = driver(Arc::new(cloud), layer);
+    assert_eq!(d.list_vpcs(REGION).await.expect("vpcs").len(), 7);
+    assert_eq!(d.list_networks(REGION).await.expect("networks").len(), 21);
+    assert_eq!(d.list_secgroups(REGION).await.expect("secgroups").len(), 14);
+    assert_eq!(d.list_servers(REGION).await.expect("servers").len(), 23);
+    assert_eq!(d.list_disks(REGION).await.expect("disks").len(), 17);
+    assert_eq!(d.list_elasticsearches(REGION).await.expect("es").len(), 11);
+    let pages = |api: &str| calls.lock().unwrap_or_else(|p| p.into_inner()).iter().filter(|c| c.api == api).count();
+    // ceil(n / 5) pages each.
+    assert_eq!((pages("DescribeVpcs"), pages("DescribeSubnets"), pages("DescribeInstances"), pages("DescribeVolumes")), (2, 5, 5, 4));
+}
