@@ -8,6 +8,9 @@ use std::time::{Duration, Instant};
 use strato_store::{NewCloudAccount, NewProject, SecretString, Store, StoreOptions, Visibility};
 use strato_types::{ListQuery, Provider};
 
+/// (label, list parameters, visibility)
+type Scenario = (&'static str, Vec<(&'static str, String)>, Visibility);
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
@@ -71,7 +74,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     store.analyze().await?;
 
     let iterations = 500;
-    let scenarios: Vec<(&str, Vec<(&str, String)>, Visibility)> = vec![
+    let scenarios: Vec<Scenario> = vec![
         ("provider=aws order_by=name (system)", vec![("filter", "provider.equals(aws)".into()), ("order_by", "name".into())], Visibility::All),
         ("provider=aws order_by=created_at desc (system)", vec![("filter", "provider.equals(aws)".into()), ("order", "desc".into())], Visibility::All),
         ("name.startswith(acct-05) order_by=name (system)", vec![("filter", "name.startswith(acct-05)".into()), ("order_by", "name".into())], Visibility::All),

@@ -90,3 +90,31 @@ both!(rotation_keeps_data_readable, |env: crate::common::Env| async move {
     let err = Store::open(options).await.unwrap_err();
     assert!(err.to_string().contains("does not match"), "{err}");
 });
+
+both!(an_interrupted_rotation_is_finished_or_ignored, |env: crate::common::Env| async move {
+    let store = env.open().await;
+    let p = project(&store, "p1").await;
+    let a = store.cloudaccounts().create(account("a1", Provider::Aws, &p)).await.unwrap();
+    let key_file = env.key_file();
+    let new_file = key_file.with_file_name("master.key.new");
+
+    // Crash before the commit: a stray new key file; the database still uses the old key.
+    std::fs::write(&new_file, MasterKey::generate().to_base64().expose()).unwrap();
+    let first = store.master_key_id();
+    store.close().await;
+    let store = env.open().await;
+    assert_eq!(store.master_key_id(), first, "a key that does not match is not adopted");
+
+    // Crash after the commit, before the files were switched.
+    let (old, new) = store.rotate_master_key().await.unwrap();
+    assert_eq!(old, first);
+    store.close().await;
+    let old_file = key_file.with_file_name(format!("master.key.old-{old}"));
+    std::fs::rename(&key_file, &new_file).unwrap();
+    std::fs::rename(&old_file, &key_file).unwrap();
+    let store = env.open().await;
+    assert_eq!(store.master_key_id(), new, "the committed rotation is finished on open");
+    assert!(!new_file.exists());
+    assert!(old_file.exists(), "the old key is kept");
+    assert!(store.cloudaccounts().credentials(a.id).await.unwrap().expose().contains("very-secret-a1"));
+});
