@@ -180,7 +180,7 @@ impl AwsDriver {
             .await
             .map_err(input_error)?;
         let instance = out.instances().first().ok_or_else(|| CloudError::other("RunInstances returned no instance"))?;
-        let sizes = self.type_sizes(region, &[input.instance_type.clone()]).await?;
+        let sizes = self.type_sizes(region, std::slice::from_ref(&input.instance_type)).await?;
         ext(instance, out.owner_id(), &sizes).ok_or_else(|| CloudError::other("RunInstances returned an instance without id"))
     }
 

@@ -21,12 +21,15 @@ pub fn provider_registry() -> Result<ProviderRegistry, CloudError> {
     Ok(registry)
 }
 
+/// Looks up an environment variable.
+pub type EnvLookup = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
 /// Where output goes; tests capture it.
 pub struct Io {
     pub out: Box<dyn Write + Send>,
     pub err: Arc<Mutex<Box<dyn Write + Send>>>,
     /// Environment lookup (the process environment outside tests).
-    pub env: Box<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    pub env: EnvLookup,
 }
 
 impl Io {
