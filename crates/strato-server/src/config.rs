@@ -14,7 +14,7 @@ pub enum LogFormat {
 
 /// Run the Strato control plane.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "strato serve", version)]
+#[command(name = "strato serve", bin_name = "strato serve", version)]
 pub struct ServeArgs {
     /// Directory for the embedded SQLite database and the master key.
     #[arg(long, env = "STRATO_DATA_DIR", default_value = "./strato-data")]
