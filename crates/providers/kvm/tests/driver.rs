@@ -3,7 +3,6 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use common::{wait_for_serial, KillVmsOnDrop, IMAGE};
 use strato_cloud::*;
@@ -83,7 +82,7 @@ async fn driver_lists_the_host_and_runs_a_server_and_a_disk() {
     let tags = driver.get_server(&region, &id).await.expect("get").base.tags;
     assert_eq!(tags.len(), 2, "{tags:?}");
     assert!(driver.set_tags(&region, ResourceKind::Server, "ffff", &more, true).await.expect_err("missing").is_not_found());
-    let log = wait_for_serial(&host, &id, "STRATO-GUEST-READY", Duration::from_secs(180)).await;
+    let log = wait_for_serial(&host, &id, "STRATO-GUEST-READY", common::BOOT).await;
     assert!(log.contains("driver user-data"));
 
     // Disks through the driver.

@@ -27,7 +27,7 @@ async fn vm_survives_manager_restart_and_a_killed_vm_is_stopped() {
     let server = test.host.create_server(tiny("survivor")).await.expect("create");
     let id = server.spec.id.clone();
     let pid = server.pid.expect("pid");
-    let log = wait_for_serial(&test.host, &id, "STRATO-GUEST-READY", Duration::from_secs(180)).await;
+    let log = wait_for_serial(&test.host, &id, "STRATO-GUEST-READY", common::BOOT).await;
     assert!(log.contains("STRATO-USER-DATA-NONE"));
 
     // A new manager over the same data dir (strato restarted) finds the same running VM.

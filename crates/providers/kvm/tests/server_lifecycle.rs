@@ -4,10 +4,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{block_nodes, wait_for_serial, TestHost, IMAGE};
+use common::{block_nodes, wait_for_serial, TestHost, BOOT, IMAGE};
 use strato_provider_kvm::{qemu, CreateDisk, CreateServer, KvmError, ServerStatus, GIB};
-
-const BOOT: Duration = Duration::from_secs(180);
 
 #[tokio::test]
 async fn boot_user_data_hotplug_resize_stop_start_delete() {

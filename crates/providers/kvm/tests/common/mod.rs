@@ -11,6 +11,10 @@ use strato_provider_kvm::{KvmConfig, KvmHost};
 
 pub const IMAGE: &str = "tiny";
 
+/// Bound on one guest boot (TCG on a loaded 2-core CI machine takes ~15 s). Kept so that a
+/// test's waits stay inside nextest's 300 s hang limit, after which drop guards would not run.
+pub const BOOT: Duration = Duration::from_secs(120);
+
 pub fn image_dir() -> PathBuf {
     match std::env::var_os("STRATO_TEST_KVM_IMAGE") {
         Some(dir) => PathBuf::from(dir),
