@@ -303,16 +303,16 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
 }
 
 async fn connect(options: &StoreOptions) -> StoreResult<Db> {
-    let url = match &options.database_url {
-        Some(url) => url.clone(),
-        None => {
+    let url = options.database_url.clone().unwrap_or_default();
+    if url.is_empty() || url.starts_with("sqlite:") {
+        let base = if url.is_empty() {
+            // the default: a file in the data dir (no URL parsing, so any path works)
             std::fs::create_dir_all(&options.data_dir).map_err(|e| StoreError::io(&options.data_dir, e))?;
-            format!("sqlite://{}", options.data_dir.join("strato.db").display())
-        }
-    };
-    if url.starts_with("sqlite:") {
-        let connect = SqliteConnectOptions::from_str(&url)
-            .map_err(|e| StoreError::Config(format!("bad SQLite URL: {e}")))?
+            SqliteConnectOptions::new().filename(options.data_dir.join("strato.db"))
+        } else {
+            SqliteConnectOptions::from_str(&url).map_err(|e| StoreError::Config(format!("bad SQLite URL: {e}")))?
+        };
+        let connect = base
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
