@@ -2,6 +2,7 @@
 //! climc-style `<keyword>-<verb>` resource commands, and `cloudcli`.
 
 mod auth;
+pub mod cloudcli;
 mod config;
 mod kinds;
 mod output;
@@ -12,6 +13,7 @@ use clap::{Arg, ArgAction, Command};
 use output::Format;
 use std::ffi::OsString;
 use std::fmt;
+use std::io::Write;
 use std::process::ExitCode;
 use strato_client::{Client, ClientError};
 
@@ -131,10 +133,9 @@ fn session(format: Format) -> Result<Session> {
     Ok(Session { client: Client::new(&connection.url, connection.token)?, format })
 }
 
+/// `strato cloudcli ...`: the driver CLI parses its own arguments, from `cloudcli` on.
 async fn run_cloudcli(args: &[OsString]) -> Result<ExitCode> {
-    // `strato cloudcli ...` -> the driver CLI sees `cloudcli ...`.
-    let _ = args;
-    Err(usage_error("cloudcli is not part of this build yet"))
+    cloudcli::run(args.iter().skip(1).cloned().collect()).await
 }
 
 /// Prints clap's help or version as is; a usage mistake as one line, exit code 1.
@@ -156,7 +157,7 @@ fn clap_failure(err: clap::Error) -> ExitCode {
                 rendered.lines().map(str::trim).take_while(|l| !l.is_empty()).collect();
             let message = first.join(" ");
             let message = message.strip_prefix("error: ").unwrap_or(&message);
-            eprintln!("error: InvalidInputError: {message} (see --help)");
+            let _ = writeln!(std::io::stderr(), "error: InvalidInputError: {message} (see --help)");
             ExitCode::FAILURE
         }
     }
@@ -174,7 +175,7 @@ fn report(err: &anyhow::Error) -> ExitCode {
         ("Error".to_string(), format!("{err:#}"))
     };
     let one_line = message.split_whitespace().collect::<Vec<_>>().join(" ");
-    eprintln!("error: {class}: {one_line}");
+    let _ = writeln!(std::io::stderr(), "error: {class}: {one_line}");
     ExitCode::FAILURE
 }
 
