@@ -23,7 +23,11 @@
 //! - **Auth helpers**: `users().verify_password(domain, name, password)`,
 //!   `tokens().create(...)` returns the secret once; `tokens().authenticate(secret)`.
 //! - **Secrets**: `cloudaccounts().credentials(id)` decrypts; `SecretString` hides values in
-//!   Debug. `store.rotate_master_key()` re-encrypts everything under a new key.
+//!   Debug. `store.rotate_master_key()` re-encrypts everything under a new key (key file only;
+//!   run it with one replica: other replicas keep the old key in memory until restarted with
+//!   the new file). A rotation interrupted after its commit is finished by the next `open`.
+//! - **Storage**: ids are UUID text, timestamps BIGINT microseconds (UTC), statuses text with
+//!   CHECKs, tags/regions JSON text; one migration text serves both backends (`migrations/`).
 //! - **Errors**: `StoreError` — `NotFound`, `Conflict` (unique names, objects still in use),
 //!   `InvalidInput { field, message }`, and internal ones; `StoreError::class()` gives the API
 //!   error class name.
@@ -40,6 +44,8 @@ pub mod projects;
 pub mod resource;
 pub mod role_assignments;
 pub mod secrets;
+pub mod synced;
+pub mod tasks;
 pub mod tokens;
 pub mod users;
 pub mod zones;
@@ -66,6 +72,7 @@ pub use role_assignments::{NewRoleAssignment, RoleAssignment};
 pub use tokens::{AuthenticatedToken, NewToken, Token};
 pub use users::{NewUser, User, UserUpdate};
 pub use zones::{NewZone, Zone};
+pub use tasks::{ChildrenSummary, NewTask, StepRecord, TaskPhase, TaskRecord, TaskStatus, TaskTarget};
 
 pub use bootstrap::{SystemScope, ADMIN_USER, DEFAULT_DOMAIN, SYSTEM_PROJECT};
 pub use resource::{CloudAttrs, CloudResourceCommon};
@@ -199,7 +206,7 @@ impl Store {
     }
 
     /// Refreshes the query planner's statistics (SQLite `ANALYZE` with a row limit,
-    /// PostgreSQL `ANALYZE`). Worth calling after bulk loads; `open` does it too.
+    /// PostgreSQL `VACUUM (ANALYZE)`). Worth calling after bulk loads; `open` does it for SQLite.
     pub async fn analyze(&self) -> StoreResult<()> {
         match self.db() {
             Db::Sqlite(pool) => {
@@ -208,7 +215,8 @@ impl Store {
                 sqlx::query("ANALYZE").execute(&mut *conn).await?;
             }
             Db::Postgres(pool) => {
-                sqlx::query("ANALYZE").execute(pool).await?;
+                // VACUUM also sets the visibility map, so COUNTs become index-only scans
+                sqlx::query("VACUUM (ANALYZE)").execute(pool).await?;
             }
         }
         Ok(())
@@ -246,6 +254,9 @@ impl Store {
     }
     pub fn zones(&self) -> zones::Zones<'_> {
         zones::Zones { store: self }
+    }
+    pub fn tasks(&self) -> tasks::Tasks<'_> {
+        tasks::Tasks { store: self }
     }
 
     /// Generates a new master key and re-encrypts every ciphertext under it in one
