@@ -44,8 +44,6 @@ pub mod projects;
 pub mod resource;
 pub mod role_assignments;
 pub mod secrets;
-pub mod synced;
-pub mod tasks;
 pub mod tokens;
 pub mod users;
 pub mod zones;
@@ -72,7 +70,6 @@ pub use role_assignments::{NewRoleAssignment, RoleAssignment};
 pub use tokens::{AuthenticatedToken, NewToken, Token};
 pub use users::{NewUser, User, UserUpdate};
 pub use zones::{NewZone, Zone};
-pub use tasks::{ChildrenSummary, NewTask, StepRecord, TaskPhase, TaskRecord, TaskStatus, TaskTarget};
 
 pub use bootstrap::{SystemScope, ADMIN_USER, DEFAULT_DOMAIN, SYSTEM_PROJECT};
 pub use resource::{CloudAttrs, CloudResourceCommon};
@@ -254,9 +251,6 @@ impl Store {
     }
     pub fn zones(&self) -> zones::Zones<'_> {
         zones::Zones { store: self }
-    }
-    pub fn tasks(&self) -> tasks::Tasks<'_> {
-        tasks::Tasks { store: self }
     }
 
     /// Generates a new master key and re-encrypts every ciphertext under it in one
