@@ -27,6 +27,18 @@ fn printed_admin_password(startup: &str) -> String {
     line.split_whitespace().last().unwrap_or_default().trim_matches(|c| c == '"' || c == '\'').to_string()
 }
 
+/// The README shows the same tour (after its `<!-- cli-tour -->` marker); it must be the very
+/// block this test runs, so the README's copy cannot rot either.
+#[test]
+fn readme_tour_is_the_tested_tour() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
+    let readme = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read README.md: {e}"));
+    let (_, after_marker) = readme
+        .split_once("<!-- cli-tour -->")
+        .unwrap_or_else(|| panic!("README.md has no `<!-- cli-tour -->` marker before its CLI tour"));
+    assert_eq!(tour_script(after_marker), tour_script(TOUR), "README.md's CLI tour differs from docs/cli-tour.md");
+}
+
 #[test]
 fn cli_tour_works_verbatim() {
     let server = serve_with(Backend::Sqlite, |o| o.admin_password = None);
