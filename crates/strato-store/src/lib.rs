@@ -44,6 +44,7 @@ pub mod projects;
 pub mod resource;
 pub mod role_assignments;
 pub mod secrets;
+pub mod synced;
 pub mod tokens;
 pub mod users;
 pub mod zones;

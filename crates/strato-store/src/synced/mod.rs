@@ -1,0 +1,549 @@
+//! Synced cloud resources: one generic engine for every kind sync writes (cloud regions, zones,
+//! vpcs, networks, secgroups, skus, disks, servers, elasticsearches), plus sync history, the
+//! change log and sync leases.
+//!
+//! A kind is a [`KindDef`]: its table, its typed columns and its child tables (secgroup rules,
+//! server disks, server secgroups). The common columns (DESIGN.md "Store") and every query are
+//! here, so a kind file only lists its columns. Sync works in three calls per
+//! (account, region, kind): [`Synced::scan`] (id, external id, name and `sync_hash` of every row
+//! in scope), [`Synced::load`] (full values of the few rows that changed, for the change log),
+//! and [`Synced::apply`] (inserts, updates, removals and change-log entries in one transaction,
+//! as multi-row statements). A scope with no change is never written.
+
+pub mod disks;
+pub mod elasticsearches;
+pub mod history;
+pub mod leases;
+pub mod networks;
+pub mod regions;
+pub mod secgroups;
+pub mod servers;
+pub mod skus;
+pub mod vpcs;
+
+use sha2::{Digest, Sha256};
+use strato_types::{CloudAccountId, CloudRegionId, DomainId, ProjectId};
+
+use crate::db::{now, parse_id, to_micros, with_db};
+use crate::error::{StoreError, StoreResult};
+use crate::Store;
+
+pub use history::{ChangeEntry, ChangeSource, SyncHistoryRow, SyncScopeStatus};
+pub use leases::Leases;
+
+strato_types::typed_id!(ResourceId, "resource");
+strato_types::typed_id!(SyncRunId, "sync run");
+
+/// Type of a typed column (decides how a NULL is bound, so PostgreSQL accepts it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColType {
+    Text,
+    Int,
+    Bool,
+}
+
+/// One value of a synced column.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Value {
+    Text(Option<String>),
+    Int(Option<i64>),
+    Bool(bool),
+}
+
+impl Value {
+    pub fn text(s: impl Into<String>) -> Value {
+        Value::Text(Some(s.into()))
+    }
+    /// The value as the change log shows it (`None` for NULL).
+    pub fn render(&self) -> Option<String> {
+        match self {
+            Value::Text(t) => t.clone(),
+            Value::Int(i) => i.map(|i| i.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+        }
+    }
+    fn digest(&self, h: &mut Sha256) {
+        match self {
+            Value::Text(None) | Value::Int(None) => h.update([0u8]),
+            Value::Text(Some(t)) => {
+                h.update([1u8]);
+                h.update((t.len() as u64).to_le_bytes());
+                h.update(t.as_bytes());
+            }
+            Value::Int(Some(i)) => {
+                h.update([2u8]);
+                h.update(i.to_le_bytes());
+            }
+            Value::Bool(b) => h.update([3u8, u8::from(*b)]),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub name: &'static str,
+    pub ty: ColType,
+}
+
+pub const fn col(name: &'static str, ty: ColType) -> Column {
+    Column { name, ty }
+}
+
+/// A child table rewritten with its parent (rows belong to one parent row).
+#[derive(Debug, Clone, Copy)]
+pub struct ChildDef {
+    pub table: &'static str,
+    pub parent_column: &'static str,
+    /// Columns after the parent column, in order.
+    pub columns: &'static [Column],
+    /// Name of the field in the change log.
+    pub field: &'static str,
+}
+
+/// A synced kind.
+#[derive(Debug, Clone, Copy)]
+pub struct KindDef {
+    pub kind: &'static str,
+    pub table: &'static str,
+    /// Typed columns of the kind, after the common ones.
+    pub columns: &'static [Column],
+    pub children: &'static [ChildDef],
+    /// Account-wide kind (cloud regions): no region scope.
+    pub account_wide: bool,
+    /// The table has `billing_type` with `spot` allowed and the other billing columns written
+    /// by sync (false for regions and zones, which keep the defaults).
+    pub billing: bool,
+}
+
+/// Common columns sync writes, in this order, before the kind's typed columns.
+pub const SYNCED_COMMON: [Column; 7] = [
+    col("name", ColType::Text),
+    col("status", ColType::Text),
+    col("zone_id", ColType::Text),
+    col("tags", ColType::Text),
+    col("billing_type", ColType::Text),
+    col("expires_at", ColType::Int),
+    col("auto_renew", ColType::Bool),
+];
+
+impl KindDef {
+    /// Every column sync writes: `SYNCED_COMMON` then the typed ones.
+    pub fn synced_columns(&self) -> impl Iterator<Item = &Column> {
+        SYNCED_COMMON.iter().chain(self.columns.iter())
+    }
+    fn synced_count(&self) -> usize {
+        SYNCED_COMMON.len() + self.columns.len()
+    }
+}
+
+/// Where a sync writes: one account and (for regional kinds) one region.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub cloudaccount_id: CloudAccountId,
+    pub domain_id: DomainId,
+    pub project_id: ProjectId,
+    /// `None` for account-wide kinds.
+    pub cloudregion_id: Option<CloudRegionId>,
+}
+
+/// The state of one resource as sync wants it in the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncRow {
+    pub id: ResourceId,
+    pub external_id: String,
+    /// The cloud's name (hashed; the stored name may carry a suffix).
+    pub cloud_name: String,
+    /// `SYNCED_COMMON` then the kind's typed columns; `values[0]` is the local name.
+    pub values: Vec<Value>,
+    /// Rows per child table (in `KindDef::children` order); each row is the child's columns.
+    pub children: Vec<Vec<Vec<Value>>>,
+}
+
+impl SyncRow {
+    /// Digest of everything sync writes except the local name (hex, 32 chars).
+    pub fn hash(&self) -> String {
+        let mut h = Sha256::new();
+        Value::text(self.cloud_name.clone()).digest(&mut h);
+        for v in self.values.iter().skip(1) {
+            v.digest(&mut h);
+        }
+        for child in &self.children {
+            h.update((child.len() as u64).to_le_bytes());
+            for row in child {
+                for v in row {
+                    v.digest(&mut h);
+                }
+            }
+        }
+        hex::encode(&h.finalize()[..16])
+    }
+    pub fn name(&self) -> &str {
+        match &self.values[0] {
+            Value::Text(Some(n)) => n,
+            _ => "",
+        }
+    }
+}
+
+/// A stored row's key facts, as `scan` returns them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanRow {
+    pub id: ResourceId,
+    pub external_id: String,
+    pub name: String,
+    pub sync_hash: Option<String>,
+}
+
+/// A stored row's synced values (for the change log), with children rendered as JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRow {
+    pub id: ResourceId,
+    pub external_id: String,
+    pub values: Vec<Value>,
+    pub children: Vec<String>,
+}
+
+/// One transaction's worth of writes for one (account, region, kind).
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub inserts: Vec<SyncRow>,
+    pub updates: Vec<SyncRow>,
+    pub removals: Vec<ResourceId>,
+    pub changes: Vec<ChangeEntry>,
+}
+
+impl Batch {
+    pub fn is_empty(&self) -> bool {
+        self.inserts.is_empty() && self.updates.is_empty() && self.removals.is_empty() && self.changes.is_empty()
+    }
+}
+
+/// Rows per multi-row statement: keeps bound parameters under SQLite's 32,766.
+const MAX_PARAMS: usize = 30_000;
+
+pub struct Synced<'a> {
+    pub(crate) store: &'a Store,
+}
+
+impl Store {
+    /// Synced resources (generic engine), history, change log.
+    pub fn synced(&self) -> Synced<'_> {
+        Synced { store: self }
+    }
+    /// Sync leases (one sync per account and region, across replicas).
+    pub fn sync_leases(&self) -> Leases<'_> {
+        Leases { store: self }
+    }
+}
+
+fn scope_condition(def: &KindDef, region: Option<CloudRegionId>) -> StoreResult<(String, Option<String>)> {
+    match (def.account_wide, region) {
+        (true, _) => Ok(("cloudaccount_id = $1".into(), None)),
+        (false, Some(r)) => Ok(("cloudaccount_id = $1 AND cloudregion_id = $2".into(), Some(r.to_string()))),
+        (false, None) => Err(StoreError::invalid("cloudregion_id", format!("{} rows need a region", def.kind))),
+    }
+}
+
+impl Synced<'_> {
+    /// Every row of `def` in scope: id, external id, name, hash (unsorted).
+    pub async fn scan(&self, def: &KindDef, account: CloudAccountId, region: Option<CloudRegionId>) -> StoreResult<Vec<ScanRow>> {
+        let (cond, second) = scope_condition(def, region)?;
+        let sql = format!("SELECT id, external_id, name, sync_hash FROM {} WHERE {cond}", def.table);
+        let rows: Vec<(String, String, String, Option<String>)> = with_db!(self.store.db(), pool => {
+            let q = sqlx::query_as(&sql).bind(account.to_string());
+            let q = match &second { Some(r) => q.bind(r.clone()), None => q };
+            q.fetch_all(pool).await?
+        });
+        rows.into_iter()
+            .map(|(id, external_id, name, sync_hash)| Ok(ScanRow { id: parse_id(&id, "id")?, external_id, name, sync_hash }))
+            .collect()
+    }
+
+    /// The synced values of these rows (for the change log and for tests).
+    pub async fn load(&self, def: &KindDef, ids: &[ResourceId]) -> StoreResult<Vec<StoredRow>> {
+        let mut out = Vec::with_capacity(ids.len());
+        let columns: Vec<Column> = def.synced_columns().copied().collect();
+        let select = columns.iter().map(|c| c.name).collect::<Vec<_>>().join(", ");
+        for chunk in ids.chunks(500) {
+            let placeholders = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+            let sql = format!("SELECT id, external_id, {select} FROM {} WHERE id IN ({placeholders})", def.table);
+            let rows = with_db!(self.store.db(), pool => {
+                let mut q = sqlx::query(&sql);
+                for id in chunk {
+                    q = q.bind(id.to_string());
+                }
+                let rows = q.fetch_all(pool).await?;
+                let mut decoded = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    use sqlx::Row;
+                    let id: String = row.try_get(0)?;
+                    let external_id: String = row.try_get(1)?;
+                    let mut values = Vec::with_capacity(columns.len());
+                    for (i, c) in columns.iter().enumerate() {
+                        values.push(match c.ty {
+                            ColType::Text => Value::Text(row.try_get(i + 2)?),
+                            ColType::Int => Value::Int(row.try_get(i + 2)?),
+                            ColType::Bool => Value::Bool(row.try_get(i + 2)?),
+                        });
+                    }
+                    decoded.push((id, external_id, values));
+                }
+                decoded
+            });
+            for (id, external_id, values) in rows {
+                let id: ResourceId = parse_id(&id, "id")?;
+                let mut children = Vec::with_capacity(def.children.len());
+                for child in def.children {
+                    children.push(self.child_json(child, id).await?);
+                }
+                out.push(StoredRow { id, external_id, values, children });
+            }
+        }
+        Ok(out)
+    }
+
+    /// One parent's child rows as a JSON array of arrays (ordered by every column).
+    async fn child_json(&self, child: &ChildDef, parent: ResourceId) -> StoreResult<String> {
+        let cols = child.columns.iter().map(|c| c.name).collect::<Vec<_>>().join(", ");
+        let sql = format!("SELECT {cols} FROM {} WHERE {} = $1 ORDER BY {cols}", child.table, child.parent_column);
+        let rows: Vec<Vec<Option<String>>> = with_db!(self.store.db(), pool => {
+            let rows = sqlx::query(&sql).bind(parent.to_string()).fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                use sqlx::Row;
+                let mut r = Vec::with_capacity(child.columns.len());
+                for (i, c) in child.columns.iter().enumerate() {
+                    r.push(match c.ty {
+                        ColType::Text => Value::Text(row.try_get(i)?),
+                        ColType::Int => Value::Int(row.try_get(i)?),
+                        ColType::Bool => Value::Bool(row.try_get(i)?),
+                    }.render());
+                }
+                out.push(r);
+            }
+            out
+        });
+        Ok(render_children(rows))
+    }
+
+    /// Writes a batch in one transaction; an empty batch writes nothing.
+    pub async fn apply(&self, def: &KindDef, scope: &Scope, batch: &Batch) -> StoreResult<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        if !def.account_wide && scope.cloudregion_id.is_none() {
+            return Err(StoreError::invalid("cloudregion_id", format!("{} rows need a region", def.kind)));
+        }
+        let t = to_micros(now());
+        let statements = build_statements(def, scope, batch, t);
+        with_db!(self.store.db(), pool => {
+            // The first statement is a write, so SQLite takes the write lock up front and waits
+            // (busy timeout) instead of failing to upgrade a read snapshot.
+            let mut tx = pool.begin().await?;
+            for (sql, values) in &statements {
+                let mut q = sqlx::query(sql);
+                for v in values {
+                    q = match v {
+                        Value::Text(t) => q.bind(t.clone()),
+                        Value::Int(i) => q.bind(*i),
+                        Value::Bool(b) => q.bind(*b),
+                    };
+                }
+                q.execute(&mut *tx).await.map_err(|e| write_error(def, e))?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Raw bulk upsert of rows straight into the table (`ON CONFLICT ... DO UPDATE`), without
+    /// reading anything first: the physical write limit the sync benchmark compares against.
+    pub async fn bulk_upsert(&self, def: &KindDef, scope: &Scope, rows: &[SyncRow]) -> StoreResult<()> {
+        let t = to_micros(now());
+        let mut statements = Vec::new();
+        let conflict = if def.table == "skus" { "cloudaccount_id, cloudregion_id, external_id" } else { "cloudaccount_id, external_id" };
+        let set = def
+            .synced_columns()
+            .map(|c| format!("{0} = excluded.{0}", c.name))
+            .chain(["updated_at = excluded.updated_at".to_string(), "sync_hash = excluded.sync_hash".to_string()])
+            .collect::<Vec<_>>()
+            .join(", ");
+        for (sql, values) in insert_statements(def, scope, rows, t) {
+            statements.push((format!("{sql} ON CONFLICT ({conflict}) DO UPDATE SET {set}"), values));
+        }
+        with_db!(self.store.db(), pool => {
+            let mut tx = pool.begin().await?;
+            for (sql, values) in &statements {
+                let mut q = sqlx::query(sql);
+                for v in values {
+                    q = match v {
+                        Value::Text(t) => q.bind(t.clone()),
+                        Value::Int(i) => q.bind(*i),
+                        Value::Bool(b) => q.bind(*b),
+                    };
+                }
+                q.execute(&mut *tx).await.map_err(|e| write_error(def, e))?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Rows of a kind in a cloud account (tests, purge).
+    pub async fn count(&self, def: &KindDef, account: CloudAccountId) -> StoreResult<i64> {
+        let sql = format!("SELECT COUNT(*) FROM {} WHERE cloudaccount_id = $1", def.table);
+        Ok(with_db!(self.store.db(), pool => sqlx::query_scalar::<_, i64>(&sql).bind(account.to_string()).fetch_one(pool).await?))
+    }
+
+    /// Child rows of a child table belonging to a cloud account's parents.
+    pub async fn count_children(&self, def: &KindDef, child: &ChildDef, account: CloudAccountId) -> StoreResult<i64> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM {} c JOIN {} p ON p.id = c.{} WHERE p.cloudaccount_id = $1",
+            child.table, def.table, child.parent_column
+        );
+        Ok(with_db!(self.store.db(), pool => sqlx::query_scalar::<_, i64>(&sql).bind(account.to_string()).fetch_one(pool).await?))
+    }
+}
+
+fn write_error(def: &KindDef, e: sqlx::Error) -> StoreError {
+    match e.as_database_error() {
+        Some(db) if db.is_unique_violation() => {
+            StoreError::Conflict { kind: "synced resource", message: format!("{}: a row with this external id already exists", def.kind) }
+        }
+        _ => StoreError::Database(e),
+    }
+}
+
+pub(crate) fn render_children(rows: Vec<Vec<Option<String>>>) -> String {
+    serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
+}
+
+/// Renders a sync row's children like `load` does, for comparison in the change log.
+pub fn children_json(row: &SyncRow) -> Vec<String> {
+    row.children
+        .iter()
+        .map(|rows| {
+            let mut rendered: Vec<Vec<Option<String>>> = rows.iter().map(|r| r.iter().map(Value::render).collect()).collect();
+            rendered.sort();
+            render_children(rendered)
+        })
+        .collect()
+}
+
+type Statement = (String, Vec<Value>);
+
+fn multi_row(prefix: &str, width: usize, rows: usize, out_sql: &mut String) {
+    out_sql.push_str(prefix);
+    let mut n = 0;
+    for r in 0..rows {
+        if r > 0 {
+            out_sql.push_str(", ");
+        }
+        out_sql.push('(');
+        for c in 0..width {
+            if c > 0 {
+                out_sql.push_str(", ");
+            }
+            n += 1;
+            out_sql.push('$');
+            out_sql.push_str(&n.to_string());
+        }
+        out_sql.push(')');
+    }
+}
+
+fn insert_statements(def: &KindDef, scope: &Scope, rows: &[SyncRow], t: i64) -> Vec<Statement> {
+    let mut out = Vec::new();
+    let fixed = ["id", "external_id", "domain_id", "project_id", "cloudaccount_id", "cloudregion_id", "created_at", "updated_at", "sync_hash"];
+    let names: Vec<&str> = fixed.iter().copied().chain(def.synced_columns().map(|c| c.name)).collect();
+    let width = names.len();
+    let prefix = format!("INSERT INTO {} ({}) VALUES ", def.table, names.join(", "));
+    let region = scope.cloudregion_id.map(|r| r.to_string());
+    for chunk in rows.chunks((MAX_PARAMS / width).max(1)) {
+        let mut sql = String::with_capacity(prefix.len() + chunk.len() * width * 5);
+        multi_row(&prefix, width, chunk.len(), &mut sql);
+        let mut values = Vec::with_capacity(chunk.len() * width);
+        for row in chunk {
+            values.push(Value::text(row.id.to_string()));
+            values.push(Value::text(row.external_id.clone()));
+            values.push(Value::text(scope.domain_id.to_string()));
+            values.push(Value::text(scope.project_id.to_string()));
+            values.push(Value::text(scope.cloudaccount_id.to_string()));
+            values.push(Value::Text(region.clone()));
+            values.push(Value::Int(Some(t)));
+            values.push(Value::Int(Some(t)));
+            values.push(Value::text(row.hash()));
+            values.extend(row.values.iter().cloned());
+        }
+        out.push((sql, values));
+    }
+    out.extend(child_inserts(def, rows));
+    out
+}
+
+fn child_inserts(def: &KindDef, rows: &[SyncRow]) -> Vec<Statement> {
+    let mut out = Vec::new();
+    for (ci, child) in def.children.iter().enumerate() {
+        let width = child.columns.len() + 1;
+        let names: Vec<&str> = std::iter::once(child.parent_column).chain(child.columns.iter().map(|c| c.name)).collect();
+        let prefix = format!("INSERT INTO {} ({}) VALUES ", child.table, names.join(", "));
+        let all: Vec<(ResourceId, &Vec<Value>)> =
+            rows.iter().flat_map(|r| r.children.get(ci).into_iter().flatten().map(move |c| (r.id, c))).collect();
+        for chunk in all.chunks((MAX_PARAMS / width).max(1)) {
+            let mut sql = String::new();
+            multi_row(&prefix, width, chunk.len(), &mut sql);
+            let mut values = Vec::with_capacity(chunk.len() * width);
+            for (parent, row) in chunk {
+                values.push(Value::text(parent.to_string()));
+                values.extend(row.iter().cloned());
+            }
+            out.push((sql, values));
+        }
+    }
+    out
+}
+
+fn build_statements(def: &KindDef, scope: &Scope, batch: &Batch, t: i64) -> Vec<Statement> {
+    let mut out = Vec::new();
+    // removals first: frees external ids and names for the inserts
+    for chunk in batch.removals.chunks(500) {
+        let placeholders = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        out.push((
+            format!("DELETE FROM {} WHERE id IN ({placeholders})", def.table),
+            chunk.iter().map(|id| Value::text(id.to_string())).collect(),
+        ));
+    }
+    if !batch.updates.is_empty() {
+        let set = def
+            .synced_columns()
+            .enumerate()
+            .map(|(i, c)| format!("{} = ${}", c.name, i + 1))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let n = def.synced_count();
+        let sql = format!("UPDATE {} SET {set}, updated_at = ${}, sync_hash = ${} WHERE id = ${}", def.table, n + 1, n + 2, n + 3);
+        for row in &batch.updates {
+            let mut values = row.values.clone();
+            values.push(Value::Int(Some(t)));
+            values.push(Value::text(row.hash()));
+            values.push(Value::text(row.id.to_string()));
+            out.push((sql.clone(), values));
+        }
+        for child in def.children {
+            for chunk in batch.updates.chunks(500) {
+                let placeholders = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+                out.push((
+                    format!("DELETE FROM {} WHERE {} IN ({placeholders})", child.table, child.parent_column),
+                    chunk.iter().map(|r| Value::text(r.id.to_string())).collect(),
+                ));
+            }
+        }
+        out.extend(child_inserts(def, &batch.updates));
+    }
+    if !batch.inserts.is_empty() {
+        out.extend(insert_statements(def, scope, &batch.inserts, t));
+    }
+    out.extend(history::change_statements(&batch.changes));
+    // A write always comes first (see `apply`); a batch of only change-log entries starts with them.
+    out
+}

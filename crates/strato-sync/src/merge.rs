@@ -1,0 +1,163 @@
+//! The sorted merge by external id (Cloudpods' CompareSets): cloud listing vs stored rows ->
+//! add / update / remove, with unique local names and change-log entries.
+
+use std::collections::{HashMap, HashSet};
+
+use strato_store::synced::{children_json, ChangeEntry, ChangeSource, KindDef, ResourceId, ScanRow, StoredRow, SyncRow, Value};
+use strato_types::CloudAccountId;
+
+use crate::kinds::Desired;
+
+/// What the merge decided for one scope.
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub inserts: Vec<SyncRow>,
+    pub updates: Vec<SyncRow>,
+    pub removals: Vec<ScanRow>,
+    /// External ids the cloud listed more than once (the first one is kept).
+    pub duplicates: Vec<String>,
+    /// External id -> local id of every row in scope after the merge.
+    pub ids: HashMap<String, ResourceId>,
+}
+
+/// Merges a complete listing into the stored rows of its scope. With `only`, the listing is a
+/// targeted re-read of that one external id: other stored rows are left alone.
+pub fn plan(mut desired: Vec<Desired>, mut stored: Vec<ScanRow>, only: Option<&str>) -> Plan {
+    let mut plan = Plan::default();
+    desired.sort_by(|a, b| a.external_id.cmp(&b.external_id));
+    desired.dedup_by(|later, first| {
+        let dup = later.external_id == first.external_id;
+        if dup {
+            plan.duplicates.push(later.external_id.clone());
+        }
+        dup
+    });
+    plan.duplicates.dedup();
+    stored.sort_by(|a, b| a.external_id.cmp(&b.external_id));
+    let mut taken: HashSet<String> = stored.iter().map(|s| s.name.clone()).collect();
+
+    let mut adds = Vec::new();
+    let mut changed = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < desired.len() || j < stored.len() {
+        let order = match (desired.get(i), stored.get(j)) {
+            (Some(d), Some(s)) => d.external_id.cmp(&s.external_id),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        match order {
+            std::cmp::Ordering::Less => {
+                adds.push(i);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                let s = &stored[j];
+                if only.is_none_or(|o| o == s.external_id) {
+                    taken.remove(&s.name);
+                    plan.removals.push(s.clone());
+                } else {
+                    plan.ids.insert(s.external_id.clone(), s.id);
+                }
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                let (d, s) = (&desired[i], &stored[j]);
+                let row = to_row(d, s.id, s.name.clone());
+                if s.sync_hash.as_deref() != Some(row.hash().as_str()) {
+                    changed.push((row, s.name.clone()));
+                }
+                plan.ids.insert(s.external_id.clone(), s.id);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    for (mut row, old_name) in changed {
+        if !keeps_name(&old_name, &row.cloud_name) {
+            taken.remove(&old_name);
+            let name = unique_name(&row.cloud_name, &row.external_id, &mut taken);
+            row.values[0] = Value::text(name);
+        }
+        plan.updates.push(row);
+    }
+    for i in adds {
+        let d = &desired[i];
+        let name = unique_name(&d.cloud_name, &d.external_id, &mut taken);
+        let row = to_row(d, ResourceId::new(), name);
+        plan.ids.insert(row.external_id.clone(), row.id);
+        plan.inserts.push(row);
+    }
+    plan
+}
+
+fn to_row(d: &Desired, id: ResourceId, name: String) -> SyncRow {
+    let mut values = Vec::with_capacity(d.values.len() + 1);
+    values.push(Value::text(name));
+    values.extend(d.values.iter().cloned());
+    SyncRow { id, external_id: d.external_id.clone(), cloud_name: d.cloud_name.clone(), values, children: d.children.clone() }
+}
+
+/// A stored name still fits the cloud name: equal, or the cloud name with our clash suffix.
+fn keeps_name(stored: &str, cloud: &str) -> bool {
+    let base = if cloud.is_empty() { return false } else { cloud };
+    stored == base || stored.strip_prefix(base).and_then(|r| r.strip_prefix('-')).is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The cloud name, or the first free `name-N`; the external id for unnamed resources.
+fn unique_name(cloud: &str, external_id: &str, taken: &mut HashSet<String>) -> String {
+    let base = if cloud.trim().is_empty() { external_id } else { cloud };
+    let mut name = base.to_string();
+    let mut n = 1;
+    while taken.contains(&name) {
+        name = format!("{base}-{n}");
+        n += 1;
+    }
+    taken.insert(name.clone());
+    name
+}
+
+/// Change-log entries for updated rows (old values from the store) and removed rows.
+pub fn changes(
+    def: &KindDef,
+    account: CloudAccountId,
+    run: &str,
+    updates: &[SyncRow],
+    old: &[StoredRow],
+    removals: &[ScanRow],
+) -> Vec<ChangeEntry> {
+    let old: HashMap<ResourceId, &StoredRow> = old.iter().map(|o| (o.id, o)).collect();
+    let columns: Vec<&str> = def.synced_columns().map(|c| c.name).collect();
+    let entry = |id: ResourceId, field: &str, old_value: Option<String>, new_value: Option<String>| ChangeEntry {
+        resource_kind: def.kind,
+        resource_id: id,
+        cloudaccount_id: Some(account),
+        field: field.to_string(),
+        old_value,
+        new_value,
+        source: ChangeSource::Sync,
+        actor: Some(run.to_string()),
+    };
+    let mut out = Vec::new();
+    for row in updates {
+        let Some(before) = old.get(&row.id) else { continue };
+        for (k, (a, b)) in before.values.iter().zip(&row.values).enumerate() {
+            if !same(a, b) {
+                out.push(entry(row.id, columns[k], a.render(), b.render()));
+            }
+        }
+        for ((child, a), b) in def.children.iter().zip(&before.children).zip(children_json(row)) {
+            if *a != b {
+                out.push(entry(row.id, child.field, Some(a.clone()), Some(b)));
+            }
+        }
+    }
+    for r in removals {
+        out.push(entry(r.id, "removed", Some(r.external_id.clone()), None));
+    }
+    out
+}
+
+/// Equal values; an integer stored from a bool (SQLite) compares by truth.
+fn same(a: &Value, b: &Value) -> bool {
+    a == b
+}

@@ -1,0 +1,402 @@
+//! One sync run: regions phase, then every region's kinds in dependency order.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use futures::stream::{self, StreamExt};
+use strato_cloud::{ApiClass, RequestKey, ResourceKind};
+use strato_store::synced::{Batch, Scope, SyncHistoryRow, SyncRunId, SyncScopeStatus};
+use strato_store::CloudAccount;
+use strato_types::{CloudAccountId, CloudRegionId};
+
+use crate::kinds::{self, Desired, Resolver};
+use crate::merge;
+use crate::{ConnectedDriver, Reconciler, SyncError};
+
+/// How one (region, kind) ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeStatus {
+    Succeeded,
+    /// The listing (or the write) failed; the scope's rows are untouched.
+    Failed,
+    /// A kind it depends on failed in this region; rows untouched.
+    Skipped,
+    /// The driver does not support the kind; rows untouched.
+    NotSupported,
+    /// Another sync holds this region's lease.
+    Busy,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScopeReport {
+    /// Region external id; empty for account-wide kinds.
+    pub region: String,
+    pub kind: ResourceKind,
+    pub status: ScopeStatus,
+    pub added: u64,
+    pub updated: u64,
+    pub removed: u64,
+    pub duplicates: Vec<String>,
+    pub cloud_requests: u64,
+    pub duration: Duration,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    Succeeded,
+    /// Some scopes failed or were skipped; the rest synced.
+    Partial,
+    Failed,
+    /// Another sync holds every lease of this account.
+    Busy,
+    /// The account is disabled; nothing was done.
+    Disabled,
+}
+
+/// What the caller (scheduler) does next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextAction {
+    /// Wait for the next periodic sync.
+    Done,
+    /// Try again after this long (failed scopes, or a lease held by another sync).
+    RetryAfter(Duration),
+}
+
+#[derive(Debug, Clone)]
+pub struct SyncOutcome {
+    pub run_id: SyncRunId,
+    pub account: CloudAccountId,
+    pub status: RunStatus,
+    pub scopes: Vec<ScopeReport>,
+    pub next: NextAction,
+    pub duration: Duration,
+}
+
+impl SyncOutcome {
+    pub fn scope(&self, region: &str, kind: ResourceKind) -> Option<&ScopeReport> {
+        self.scopes.iter().find(|s| s.region == region && s.kind == kind)
+    }
+    pub fn totals(&self) -> (u64, u64, u64) {
+        self.scopes.iter().fold((0, 0, 0), |t, s| (t.0 + s.added, t.1 + s.updated, t.2 + s.removed))
+    }
+}
+
+/// Result of a targeted re-read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshOutcome {
+    Added,
+    Updated,
+    Unchanged,
+    /// The cloud no longer has it; the row was removed.
+    Removed,
+    /// Neither the cloud nor the store has it.
+    Absent,
+}
+
+const RETRY_FAILED: Duration = Duration::from_secs(60);
+
+fn report(region: &str, kind: ResourceKind, status: ScopeStatus, error: Option<String>) -> ScopeReport {
+    ScopeReport {
+        region: region.to_string(),
+        kind,
+        status,
+        added: 0,
+        updated: 0,
+        removed: 0,
+        duplicates: Vec::new(),
+        cloud_requests: 0,
+        duration: Duration::ZERO,
+        error,
+    }
+}
+
+struct Ctx<'a> {
+    rec: &'a Reconciler,
+    account: CloudAccount,
+    conn: ConnectedDriver,
+    run: SyncRunId,
+}
+
+impl Ctx<'_> {
+    fn scope(&self, region: Option<CloudRegionId>) -> Scope {
+        Scope {
+            cloudaccount_id: self.account.id,
+            domain_id: self.account.domain_id,
+            project_id: self.account.project_id,
+            cloudregion_id: region,
+        }
+    }
+
+    fn requests(&self, region: &str) -> u64 {
+        if region.is_empty() {
+            // account-wide calls: every region key of this account
+            return self
+                .conn
+                .requests
+                .all_counters()
+                .into_iter()
+                .filter(|(k, _)| k.account == self.conn.account_key && k.class == ApiClass::Describe)
+                .map(|(_, c)| c.requests)
+                .sum();
+        }
+        let key = RequestKey {
+            provider: self.conn.driver.provider(),
+            account: self.conn.account_key.clone(),
+            region: region.to_string(),
+            class: ApiClass::Describe,
+        };
+        self.conn.requests.counters(&key).requests
+    }
+
+    /// Lists, merges and writes one (region, kind). Returns the report and the external id ->
+    /// local id map of the scope (stored rows when the listing failed).
+    async fn sync_kind(
+        &self,
+        kind: ResourceKind,
+        region: &str,
+        region_id: Option<CloudRegionId>,
+        cx: &Resolver,
+    ) -> (ScopeReport, HashMap<String, strato_store::synced::ResourceId>) {
+        let started = Instant::now();
+        let requests_before = self.requests(region);
+        let def = kinds::def(kind);
+        let mut rep = report(region, kind, ScopeStatus::Succeeded, None);
+        let stored = match self.rec.store.synced().scan(def, self.account.id, region_id).await {
+            Ok(s) => s,
+            Err(e) => {
+                rep.status = ScopeStatus::Failed;
+                rep.error = Some(format!("reading the store: {e}"));
+                return (rep, HashMap::new());
+            }
+        };
+        let listing: Result<Vec<Desired>, _> = kinds::list(self.conn.driver.as_ref(), kind, region, cx).await;
+        rep.cloud_requests = self.requests(region).saturating_sub(requests_before);
+        let desired = match listing {
+            Ok(d) => d,
+            Err(e) => {
+                rep.status = if e.is_not_implemented() { ScopeStatus::NotSupported } else { ScopeStatus::Failed };
+                rep.error = Some(e.to_string());
+                rep.duration = started.elapsed();
+                if rep.status == ScopeStatus::Failed {
+                    tracing::warn!(account = %self.account.id, region, %kind, error = %e, "listing failed; rows left untouched");
+                }
+                return (rep, stored.into_iter().map(|s| (s.external_id, s.id)).collect());
+            }
+        };
+        let plan = merge::plan(desired, stored, None);
+        rep.duplicates = plan.duplicates.clone();
+        if !plan.duplicates.is_empty() {
+            tracing::warn!(account = %self.account.id, region, %kind, duplicates = plan.duplicates.len(), "cloud listed duplicate external ids");
+        }
+        match self.write(kind, region_id, &plan).await {
+            Ok(()) => {
+                rep.added = plan.inserts.len() as u64;
+                rep.updated = plan.updates.len() as u64;
+                rep.removed = plan.removals.len() as u64;
+            }
+            Err(e) => {
+                rep.status = ScopeStatus::Failed;
+                rep.error = Some(format!("writing the store: {e}"));
+            }
+        }
+        rep.duration = started.elapsed();
+        (rep, plan.ids)
+    }
+
+    async fn write(&self, kind: ResourceKind, region_id: Option<CloudRegionId>, plan: &merge::Plan) -> Result<(), SyncError> {
+        let def = kinds::def(kind);
+        let synced = self.rec.store.synced();
+        let ids: Vec<_> = plan.updates.iter().map(|u| u.id).collect();
+        let old = if ids.is_empty() { Vec::new() } else { synced.load(def, &ids).await? };
+        let changes = merge::changes(def, self.account.id, &self.run.to_string(), &plan.updates, &old, &plan.removals);
+        let batch = Batch {
+            inserts: plan.inserts.clone(),
+            updates: plan.updates.clone(),
+            removals: plan.removals.iter().map(|r| r.id).collect(),
+            changes,
+        };
+        synced.apply(def, &self.scope(region_id), &batch).await?;
+        Ok(())
+    }
+
+    /// Every kind of one region, in dependency order, under the region's lease.
+    async fn sync_region(&self, region: String, region_id: CloudRegionId) -> Vec<ScopeReport> {
+        let leases = self.rec.store.sync_leases();
+        let cfg = &self.rec.config;
+        match leases.acquire(self.account.id, &region, &cfg.owner, cfg.lease_ttl).await {
+            Ok(true) => {}
+            Ok(false) => return vec![report(&region, ResourceKind::Zone, ScopeStatus::Busy, Some("another sync holds this region's lease".into()))],
+            Err(e) => return vec![report(&region, ResourceKind::Zone, ScopeStatus::Failed, Some(format!("lease: {e}")))],
+        }
+        let mut cx = Resolver::default();
+        let mut failed: HashSet<ResourceKind> = HashSet::new();
+        let mut out = Vec::new();
+        for &kind in kinds::REGION_KINDS {
+            if let Some(dep) = kinds::depends_on(kind).iter().find(|d| failed.contains(d)) {
+                failed.insert(kind);
+                out.push(report(&region, kind, ScopeStatus::Skipped, Some(format!("{dep} failed in this region"))));
+                continue;
+            }
+            let (rep, ids) = self.sync_kind(kind, &region, Some(region_id), &cx).await;
+            if rep.status == ScopeStatus::Failed {
+                failed.insert(kind);
+            }
+            cx.ids.insert(kind, ids);
+            out.push(rep);
+            match leases.renew(self.account.id, &region, &cfg.owner, cfg.lease_ttl).await {
+                Ok(true) => {}
+                _ => {
+                    tracing::warn!(account = %self.account.id, region, "lease lost; stopping this region");
+                    break;
+                }
+            }
+        }
+        if let Err(e) = leases.release(self.account.id, &region, &cfg.owner).await {
+            tracing::warn!(account = %self.account.id, region, error = %e, "releasing the lease failed; it expires");
+        }
+        out
+    }
+}
+
+pub(crate) async fn sync_account(rec: &Reconciler, account_id: CloudAccountId, run: SyncRunId) -> Result<SyncOutcome, SyncError> {
+    let started = Instant::now();
+    let started_at = Utc::now();
+    let account = rec.store.cloudaccounts().get(account_id).await?;
+    if !account.enabled {
+        return Ok(SyncOutcome { run_id: run, account: account_id, status: RunStatus::Disabled, scopes: vec![], next: NextAction::Done, duration: started.elapsed() });
+    }
+    let conn = rec.drivers.connect(&rec.store, &account).await?;
+    let ctx = Ctx { rec, account, conn, run };
+    let leases = rec.store.sync_leases();
+    let cfg = &rec.config;
+
+    // account-wide: the regions
+    let mut scopes = Vec::new();
+    if leases.acquire(account_id, "", &cfg.owner, cfg.lease_ttl).await? {
+        let (mut rep, _) = ctx.sync_kind(ResourceKind::CloudRegion, "", None, &Resolver::default()).await;
+        // a region filter on the account: regions outside it are not ours
+        if !ctx.account.regions.is_empty() && rep.status == ScopeStatus::Succeeded {
+            rep = filter_regions(&ctx, rep).await?;
+        }
+        scopes.push(rep);
+        leases.release(account_id, "", &cfg.owner).await?;
+    } else {
+        scopes.push(report("", ResourceKind::CloudRegion, ScopeStatus::Busy, Some("another sync holds this account's lease".into())));
+    }
+    let regions = rec.store.synced().scan(kinds::def(ResourceKind::CloudRegion), account_id, None).await?;
+    let mut regions: Vec<(String, CloudRegionId)> =
+        regions.into_iter().map(|r| (r.external_id, CloudRegionId::from_uuid(*r.id.as_uuid()))).collect();
+    regions.sort();
+
+    let per_region: Vec<Vec<ScopeReport>> = stream::iter(regions.into_iter().map(|(ext, id)| ctx.sync_region(ext, id)))
+        .buffer_unordered(cfg.region_parallelism.max(1))
+        .collect()
+        .await;
+    for r in per_region {
+        scopes.extend(r);
+    }
+    scopes.sort_by(|a, b| (a.region.as_str(), order(a.kind)).cmp(&(b.region.as_str(), order(b.kind))));
+
+    let finished_at = Utc::now();
+    let history: Vec<SyncHistoryRow> = scopes
+        .iter()
+        .map(|s| SyncHistoryRow {
+            run_id: run,
+            cloudaccount_id: account_id,
+            region: s.region.clone(),
+            kind: s.kind.as_str().to_string(),
+            status: match s.status {
+                ScopeStatus::Succeeded => SyncScopeStatus::Succeeded,
+                ScopeStatus::Failed => SyncScopeStatus::Failed,
+                ScopeStatus::Skipped | ScopeStatus::NotSupported | ScopeStatus::Busy => SyncScopeStatus::Skipped,
+            },
+            added: s.added,
+            updated: s.updated,
+            removed: s.removed,
+            errors: u64::from(s.status == ScopeStatus::Failed),
+            duplicates: s.duplicates.len() as u64,
+            cloud_requests: s.cloud_requests,
+            duration_ms: s.duration.as_millis() as u64,
+            error: s.error.clone().or_else(|| {
+                (!s.duplicates.is_empty()).then(|| format!("duplicate external ids from the cloud: {}", s.duplicates.join(", ")))
+            }),
+            started_at,
+            finished_at,
+        })
+        .collect();
+    rec.store.synced().record_history(&history).await?;
+
+    let busy = scopes.iter().all(|s| s.status == ScopeStatus::Busy);
+    let bad = scopes.iter().filter(|s| matches!(s.status, ScopeStatus::Failed | ScopeStatus::Skipped | ScopeStatus::Busy)).count();
+    let status = if busy {
+        RunStatus::Busy
+    } else if bad == 0 {
+        RunStatus::Succeeded
+    } else if scopes.iter().any(|s| s.status == ScopeStatus::Succeeded) {
+        RunStatus::Partial
+    } else {
+        RunStatus::Failed
+    };
+    let next = if status == RunStatus::Succeeded { NextAction::Done } else { NextAction::RetryAfter(RETRY_FAILED) };
+    Ok(SyncOutcome { run_id: run, account: account_id, status, scopes, next, duration: started.elapsed() })
+}
+
+fn order(kind: ResourceKind) -> usize {
+    kinds::REGION_KINDS.iter().position(|k| *k == kind).map(|p| p + 1).unwrap_or(0)
+}
+
+/// Regions the account is not configured for are removed like regions the cloud dropped.
+async fn filter_regions(ctx: &Ctx<'_>, rep: ScopeReport) -> Result<ScopeReport, SyncError> {
+    let def = kinds::def(ResourceKind::CloudRegion);
+    let stored = ctx.rec.store.synced().scan(def, ctx.account.id, None).await?;
+    let outside: Vec<_> = stored.into_iter().filter(|r| !ctx.account.regions.contains(&r.external_id)).collect();
+    if outside.is_empty() {
+        return Ok(rep);
+    }
+    let changes = merge::changes(def, ctx.account.id, &ctx.run.to_string(), &[], &[], &outside);
+    let batch = Batch { removals: outside.iter().map(|r| r.id).collect(), changes, ..Batch::default() };
+    ctx.rec.store.synced().apply(def, &ctx.scope(None), &batch).await?;
+    let mut rep = rep;
+    rep.removed += outside.len() as u64;
+    rep.added = rep.added.saturating_sub(outside.len() as u64);
+    Ok(rep)
+}
+
+pub(crate) async fn refresh_one(
+    rec: &Reconciler,
+    account_id: CloudAccountId,
+    region: &str,
+    kind: ResourceKind,
+    external_id: &str,
+) -> Result<RefreshOutcome, SyncError> {
+    let account = rec.store.cloudaccounts().get(account_id).await?;
+    let conn = rec.drivers.connect(&rec.store, &account).await?;
+    let region_row = rec.store.cloudregions().get_by_external_id(account_id, region).await?;
+    let ctx = Ctx { rec, account, conn, run: SyncRunId::new() };
+    let synced = rec.store.synced();
+    // references resolve against what the store holds for this region
+    let mut cx = Resolver::default();
+    for dep in kinds::depends_on(kind) {
+        let rows = synced.scan(kinds::def(*dep), account_id, Some(region_row.id)).await?;
+        cx.ids.insert(*dep, rows.into_iter().map(|r| (r.external_id, r.id)).collect());
+    }
+    let stored = synced.scan(kinds::def(kind), account_id, Some(region_row.id)).await?;
+    let had = stored.iter().any(|s| s.external_id == external_id);
+    let desired = match kinds::get(ctx.conn.driver.as_ref(), kind, region, external_id, &cx).await {
+        Ok(d) => vec![d],
+        Err(e) if e.is_not_found() => vec![],
+        Err(e) => return Err(SyncError::Cloud(e)),
+    };
+    let found = !desired.is_empty();
+    let plan = merge::plan(desired, stored, Some(external_id));
+    ctx.write(kind, Some(region_row.id), &plan).await?;
+    Ok(match (had, found) {
+        (false, false) => RefreshOutcome::Absent,
+        (true, false) => RefreshOutcome::Removed,
+        (false, true) => RefreshOutcome::Added,
+        (true, true) if plan.updates.is_empty() => RefreshOutcome::Unchanged,
+        (true, true) => RefreshOutcome::Updated,
+    })
+}
