@@ -45,6 +45,7 @@ pub mod resource;
 pub mod role_assignments;
 pub mod secrets;
 pub mod synced;
+pub mod tasks;
 pub mod tokens;
 pub mod users;
 pub mod zones;
@@ -71,6 +72,7 @@ pub use role_assignments::{NewRoleAssignment, RoleAssignment};
 pub use tokens::{AuthenticatedToken, NewToken, Token};
 pub use users::{NewUser, User, UserUpdate};
 pub use zones::{NewZone, Zone};
+pub use tasks::{ChildrenSummary, NewTask, StepRecord, TaskPhase, TaskRecord, TaskStatus, TaskTarget};
 
 pub use bootstrap::{SystemScope, ADMIN_USER, DEFAULT_DOMAIN, SYSTEM_PROJECT};
 pub use resource::{CloudAttrs, CloudResourceCommon};
@@ -252,6 +254,9 @@ impl Store {
     }
     pub fn zones(&self) -> zones::Zones<'_> {
         zones::Zones { store: self }
+    }
+    pub fn tasks(&self) -> tasks::Tasks<'_> {
+        tasks::Tasks { store: self }
     }
 
     /// Generates a new master key and re-encrypts every ciphertext under it in one
