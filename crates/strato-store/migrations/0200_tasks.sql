@@ -11,13 +11,13 @@ CREATE TABLE tasks (
     initial_params TEXT NOT NULL,
     -- number of committed steps = index of the step to run next (forward) or of the step
     -- after the next one to undo (unwinding)
-    step_index INTEGER NOT NULL DEFAULT 0,
+    step_index BIGINT NOT NULL DEFAULT 0,
     -- JSON array of per-step records: name, started_at, ended_at, error, polls, undone_at
     steps TEXT NOT NULL DEFAULT '[]',
     status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled')),
     phase TEXT NOT NULL DEFAULT 'forward' CHECK (phase IN ('forward', 'unwinding')),
     -- retryable failures of the current step (reset when a step commits)
-    attempts INTEGER NOT NULL DEFAULT 0,
+    attempts BIGINT NOT NULL DEFAULT 0,
     lease_owner TEXT,
     lease_expires_at BIGINT,
     -- a queued or waiting task is not claimed before this time (backoff, polling)
