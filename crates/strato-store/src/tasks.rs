@@ -219,7 +219,7 @@ impl Row {
         Ok(TaskRecord {
             id: parse_id(&self.id, "tasks.id")?,
             kind: self.kind,
-            target: (!self.target_kind.is_empty()).then(|| TaskTarget { kind: self.target_kind, id: self.target_id }),
+            target: (!self.target_kind.is_empty()).then_some(TaskTarget { kind: self.target_kind, id: self.target_id }),
             params: serde_json::from_str(&self.params).map_err(|e| corrupt("tasks.params", e))?,
             initial_params: serde_json::from_str(&self.initial_params).map_err(|e| corrupt("tasks.initial_params", e))?,
             step_index: u32::try_from(self.step_index).map_err(|e| corrupt("tasks.step_index", e))?,

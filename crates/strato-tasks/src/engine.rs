@@ -66,7 +66,7 @@ impl Default for EngineConfig {
             workers: 64,
             claim_batch: 64,
             lease_ttl: Duration::from_secs(30),
-            poll_interval: Duration::from_millis(200),
+            poll_interval: Duration::from_millis(100),
             children_poll: Duration::from_secs(5),
             retry: RetryPolicy::default(),
             hooks: TestHooks::default(),

@@ -320,3 +320,55 @@ async fn wait_for(mut condition: impl FnMut() -> bool) {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
+
+both!(a_lost_lease_cannot_commit, |env: Env| async move {
+    // worker "a" stalls past its lease; the task is re-queued and claimed by "b": from then
+    // on only "b" can commit it
+    let store = env.open().await;
+    let tasks = store.tasks();
+    let task = tasks.create(&strato_store::NewTask::new("noop", serde_json::json!({}))).await.unwrap();
+    let claimed = tasks.claim("a", 10, chrono::Duration::milliseconds(1)).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert!(tasks.claim("b", 10, chrono::Duration::seconds(30)).await.unwrap().is_empty(), "a running task is not claimed again");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(tasks.requeue_expired().await.unwrap(), 1);
+    let mut by_b = tasks.claim("b", 10, chrono::Duration::seconds(30)).await.unwrap();
+    assert_eq!(by_b.len(), 1);
+    let mut by_a = claimed[0].clone();
+    by_a.step_index = 1;
+    assert_eq!(tasks.save("a", &by_a, &[]).await.unwrap(), None, "the old owner is fenced off");
+    by_b[0].step_index = 1;
+    by_b[0].status = TaskStatus::Succeeded;
+    assert_eq!(tasks.save("b", &by_b[0], &[]).await.unwrap(), Some(false));
+    let done = tasks.get(task.id).await.unwrap();
+    assert_eq!((done.status, done.step_index, done.lease_owner), (TaskStatus::Succeeded, 1, None));
+    assert!(tasks.renew_leases("b", chrono::Duration::seconds(30)).await.unwrap() == 0);
+});
+
+both!(a_wait_past_its_timeout_fails_and_unwinds, |env: Env| async move {
+    let log = Log::default();
+    struct NeverReady;
+    #[async_trait::async_trait]
+    impl Step<Params> for NeverReady {
+        fn name(&self) -> &str {
+            "never-ready"
+        }
+        async fn run(&self, _ctx: &mut StepContext<Params>) -> Result<StepOutcome, StepError> {
+            Ok(StepOutcome::Wait(Duration::from_millis(20)))
+        }
+        fn wait_timeout(&self) -> Duration {
+            Duration::from_millis(150)
+        }
+    }
+    let kind = TaskKind::new("stuck").step(rec("a", &log, Behavior::Ok)).step(NeverReady);
+    let mut registry = Registry::new();
+    registry.register(kind).unwrap();
+    let engine = Engine::start(env.open().await, registry, config());
+    let queue = engine.queue();
+    let task = queue.enqueue(TaskSpec::new("stuck", Params::default())).await.unwrap();
+    let done = queue.wait_finished(task.id, WAIT).await.unwrap();
+    assert_eq!(done.status, TaskStatus::Failed);
+    assert!(done.error.as_deref().unwrap().contains("timed out"), "{:?}", done.error);
+    assert_eq!(log.of(task.id), events(&["run:a", "undo:a"]));
+    assert!(done.steps[1].polls >= 3, "polled several times: {}", done.steps[1].polls);
+});
