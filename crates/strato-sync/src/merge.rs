@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use strato_store::synced::{children_json, ChangeEntry, ChangeSource, KindDef, ResourceId, ScanRow, StoredRow, SyncRow, Value};
+use strato_store::synced::{children_json, sync_hash, ChangeEntry, ChangeSource, KindDef, ResourceId, ScanRow, StoredRow, SyncRow, Value};
 use strato_types::CloudAccountId;
 
 use crate::kinds::Desired;
@@ -62,9 +62,8 @@ pub fn plan(mut desired: Vec<Desired>, mut stored: Vec<ScanRow>, only: Option<&s
             }
             std::cmp::Ordering::Equal => {
                 let (d, s) = (&desired[i], &stored[j]);
-                let row = to_row(d, s.id, s.name.clone());
-                if s.sync_hash.as_deref() != Some(row.hash().as_str()) {
-                    changed.push((row, s.name.clone()));
+                if s.sync_hash.as_deref() != Some(sync_hash(&d.cloud_name, &d.values, &d.children).as_str()) {
+                    changed.push((to_row(d, s.id, s.name.clone()), s.name.clone()));
                 }
                 plan.ids.insert(s.external_id.clone(), s.id);
                 i += 1;

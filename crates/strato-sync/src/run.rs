@@ -1,6 +1,7 @@
 //! One sync run: regions phase, then every region's kinds in dependency order.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -112,14 +113,14 @@ fn report(region: &str, kind: ResourceKind, status: ScopeStatus, error: Option<S
     }
 }
 
-struct Ctx<'a> {
-    rec: &'a Reconciler,
+struct Ctx {
+    rec: Reconciler,
     account: CloudAccount,
     conn: ConnectedDriver,
     run: SyncRunId,
 }
 
-impl Ctx<'_> {
+impl Ctx {
     fn scope(&self, region: Option<CloudRegionId>) -> Scope {
         Scope {
             cloudaccount_id: self.account.id,
@@ -185,16 +186,16 @@ impl Ctx<'_> {
                 return (rep, stored.into_iter().map(|s| (s.external_id, s.id)).collect());
             }
         };
-        let plan = merge::plan(desired, stored, None);
-        rep.duplicates = plan.duplicates.clone();
+        let mut plan = merge::plan(desired, stored, None);
+        rep.duplicates = std::mem::take(&mut plan.duplicates);
         if !plan.duplicates.is_empty() {
             tracing::warn!(account = %self.account.id, region, %kind, duplicates = plan.duplicates.len(), "cloud listed duplicate external ids");
         }
-        match self.write(kind, region_id, &plan).await {
+        let counts = (plan.inserts.len() as u64, plan.updates.len() as u64, plan.removals.len() as u64);
+        let ids = std::mem::take(&mut plan.ids);
+        match self.write(kind, region_id, plan).await {
             Ok(()) => {
-                rep.added = plan.inserts.len() as u64;
-                rep.updated = plan.updates.len() as u64;
-                rep.removed = plan.removals.len() as u64;
+                (rep.added, rep.updated, rep.removed) = counts;
             }
             Err(e) => {
                 rep.status = ScopeStatus::Failed;
@@ -202,21 +203,17 @@ impl Ctx<'_> {
             }
         }
         rep.duration = started.elapsed();
-        (rep, plan.ids)
+        (rep, ids)
     }
 
-    async fn write(&self, kind: ResourceKind, region_id: Option<CloudRegionId>, plan: &merge::Plan) -> Result<(), SyncError> {
+    async fn write(&self, kind: ResourceKind, region_id: Option<CloudRegionId>, plan: merge::Plan) -> Result<(), SyncError> {
         let def = kinds::def(kind);
         let synced = self.rec.store.synced();
         let ids: Vec<_> = plan.updates.iter().map(|u| u.id).collect();
         let old = if ids.is_empty() { Vec::new() } else { synced.load(def, &ids).await? };
         let changes = merge::changes(def, self.account.id, &self.run.to_string(), &plan.updates, &old, &plan.removals);
-        let batch = Batch {
-            inserts: plan.inserts.clone(),
-            updates: plan.updates.clone(),
-            removals: plan.removals.iter().map(|r| r.id).collect(),
-            changes,
-        };
+        let batch =
+            Batch { inserts: plan.inserts, updates: plan.updates, removals: plan.removals.iter().map(|r| r.id).collect(), changes };
         synced.apply(def, &self.scope(region_id), &batch).await?;
         Ok(())
     }
@@ -268,7 +265,7 @@ pub(crate) async fn sync_account(rec: &Reconciler, account_id: CloudAccountId, r
         return Ok(SyncOutcome { run_id: run, account: account_id, status: RunStatus::Disabled, scopes: vec![], next: NextAction::Done, duration: started.elapsed() });
     }
     let conn = rec.drivers.connect(&rec.store, &account).await?;
-    let ctx = Ctx { rec, account, conn, run };
+    let ctx = Arc::new(Ctx { rec: rec.clone(), account, conn, run });
     let leases = rec.store.sync_leases();
     let cfg = &rec.config;
 
@@ -290,10 +287,19 @@ pub(crate) async fn sync_account(rec: &Reconciler, account_id: CloudAccountId, r
         regions.into_iter().map(|r| (r.external_id, CloudRegionId::from_uuid(*r.id.as_uuid()))).collect();
     regions.sort();
 
-    let per_region: Vec<Vec<ScopeReport>> = stream::iter(regions.into_iter().map(|(ext, id)| ctx.sync_region(ext, id)))
-        .buffer_unordered(cfg.region_parallelism.max(1))
-        .collect()
-        .await;
+    // each region on its own task, so regions use every core; at most `region_parallelism` at once
+    let per_region: Vec<Vec<ScopeReport>> = stream::iter(regions.into_iter().map(|(ext, id)| {
+        let ctx = ctx.clone();
+        async move {
+            let name = ext.clone();
+            tokio::spawn(async move { ctx.sync_region(ext, id).await }).await.unwrap_or_else(|e| {
+                vec![report(&name, ResourceKind::Zone, ScopeStatus::Failed, Some(format!("region sync task failed: {e}")))]
+            })
+        }
+    }))
+    .buffer_unordered(cfg.region_parallelism.max(1))
+    .collect()
+    .await;
     for r in per_region {
         scopes.extend(r);
     }
@@ -348,7 +354,7 @@ fn order(kind: ResourceKind) -> usize {
 }
 
 /// Regions the account is not configured for are removed like regions the cloud dropped.
-async fn filter_regions(ctx: &Ctx<'_>, rep: ScopeReport) -> Result<ScopeReport, SyncError> {
+async fn filter_regions(ctx: &Ctx, rep: ScopeReport) -> Result<ScopeReport, SyncError> {
     let def = kinds::def(ResourceKind::CloudRegion);
     let stored = ctx.rec.store.synced().scan(def, ctx.account.id, None).await?;
     let outside: Vec<_> = stored.into_iter().filter(|r| !ctx.account.regions.contains(&r.external_id)).collect();
@@ -374,7 +380,7 @@ pub(crate) async fn refresh_one(
     let account = rec.store.cloudaccounts().get(account_id).await?;
     let conn = rec.drivers.connect(&rec.store, &account).await?;
     let region_row = rec.store.cloudregions().get_by_external_id(account_id, region).await?;
-    let ctx = Ctx { rec, account, conn, run: SyncRunId::new() };
+    let ctx = Ctx { rec: rec.clone(), account, conn, run: SyncRunId::new() };
     let synced = rec.store.synced();
     // references resolve against what the store holds for this region
     let mut cx = Resolver::default();
@@ -391,12 +397,13 @@ pub(crate) async fn refresh_one(
     };
     let found = !desired.is_empty();
     let plan = merge::plan(desired, stored, Some(external_id));
-    ctx.write(kind, Some(region_row.id), &plan).await?;
+    let updated = !plan.updates.is_empty();
+    ctx.write(kind, Some(region_row.id), plan).await?;
     Ok(match (had, found) {
         (false, false) => RefreshOutcome::Absent,
         (true, false) => RefreshOutcome::Removed,
         (false, true) => RefreshOutcome::Added,
-        (true, true) if plan.updates.is_empty() => RefreshOutcome::Unchanged,
+        (true, true) if !updated => RefreshOutcome::Unchanged,
         (true, true) => RefreshOutcome::Updated,
     })
 }

@@ -162,20 +162,7 @@ pub struct SyncRow {
 impl SyncRow {
     /// Digest of everything sync writes except the local name (hex, 32 chars).
     pub fn hash(&self) -> String {
-        let mut h = Sha256::new();
-        Value::text(self.cloud_name.clone()).digest(&mut h);
-        for v in self.values.iter().skip(1) {
-            v.digest(&mut h);
-        }
-        for child in &self.children {
-            h.update((child.len() as u64).to_le_bytes());
-            for row in child {
-                for v in row {
-                    v.digest(&mut h);
-                }
-            }
-        }
-        hex::encode(&h.finalize()[..16])
+        sync_hash(&self.cloud_name, &self.values[1..], &self.children)
     }
     pub fn name(&self) -> &str {
         match &self.values[0] {
@@ -183,6 +170,26 @@ impl SyncRow {
             _ => "",
         }
     }
+}
+
+/// Digest of what sync writes for a row: the cloud name, the synced values after the local
+/// name, and the child rows (hex, 32 chars). Stable across versions and backends.
+pub fn sync_hash(cloud_name: &str, values_after_name: &[Value], children: &[Vec<Vec<Value>>]) -> String {
+    let mut h = Sha256::new();
+    h.update((cloud_name.len() as u64).to_le_bytes());
+    h.update(cloud_name.as_bytes());
+    for v in values_after_name {
+        v.digest(&mut h);
+    }
+    for child in children {
+        h.update((child.len() as u64).to_le_bytes());
+        for row in child {
+            for v in row {
+                v.digest(&mut h);
+            }
+        }
+    }
+    hex::encode(&h.finalize()[..16])
 }
 
 /// A stored row's key facts, as `scan` returns them.
@@ -218,8 +225,9 @@ impl Batch {
     }
 }
 
-/// Rows per multi-row statement: keeps bound parameters under SQLite's 32,766.
-const MAX_PARAMS: usize = 30_000;
+/// Bound parameters per multi-row statement: large enough to amortise round trips, small
+/// enough that binding stays cheap (sqlx binds numbered SQLite parameters in quadratic time).
+const MAX_PARAMS: usize = 500;
 
 pub struct Synced<'a> {
     pub(crate) store: &'a Store,
@@ -335,18 +343,23 @@ impl Synced<'_> {
             return Err(StoreError::invalid("cloudregion_id", format!("{} rows need a region", def.kind)));
         }
         let t = to_micros(now());
-        let statements = build_statements(def, scope, batch, t);
+        let per_statement = (MAX_PARAMS / (9 + def.synced_count())).max(1);
         with_db!(self.store.db(), pool => {
-            // The first statement is a write, so SQLite takes the write lock up front and waits
-            // (busy timeout) instead of failing to upgrade a read snapshot.
+            // Every statement is a write, so SQLite takes the write lock up front and waits
+            // (busy timeout) instead of failing to upgrade a read snapshot. Statements are built
+            // one chunk at a time, so memory stays flat however large the batch.
             let mut tx = pool.begin().await?;
-            for (sql, values) in &statements {
-                let mut q = sqlx::query(sql);
+            let head = build_statements(def, batch, t);
+            let inserts = batch.inserts.chunks(per_statement).flat_map(|chunk| {
+                insert_statements(def, scope, chunk, t).into_iter().chain(child_inserts(def, chunk))
+            });
+            for (sql, values) in head.into_iter().chain(inserts).chain(history::change_statements(&batch.changes)) {
+                let mut q = sqlx::query(&sql);
                 for v in values {
                     q = match v {
-                        Value::Text(t) => q.bind(t.clone()),
-                        Value::Int(i) => q.bind(*i),
-                        Value::Bool(b) => q.bind(*b),
+                        Value::Text(t) => q.bind(t),
+                        Value::Int(i) => q.bind(i),
+                        Value::Bool(b) => q.bind(b),
                     };
                 }
                 q.execute(&mut *tx).await.map_err(|e| write_error(def, e))?;
@@ -370,6 +383,9 @@ impl Synced<'_> {
             .join(", ");
         for (sql, values) in insert_statements(def, scope, rows, t) {
             statements.push((format!("{sql} ON CONFLICT ({conflict}) DO UPDATE SET {set}"), values));
+        }
+        for (sql, values) in child_inserts(def, rows) {
+            statements.push((format!("{sql} ON CONFLICT DO NOTHING"), values));
         }
         with_db!(self.store.db(), pool => {
             let mut tx = pool.begin().await?;
@@ -477,7 +493,6 @@ fn insert_statements(def: &KindDef, scope: &Scope, rows: &[SyncRow], t: i64) -> 
         }
         out.push((sql, values));
     }
-    out.extend(child_inserts(def, rows));
     out
 }
 
@@ -503,7 +518,8 @@ fn child_inserts(def: &KindDef, rows: &[SyncRow]) -> Vec<Statement> {
     out
 }
 
-fn build_statements(def: &KindDef, scope: &Scope, batch: &Batch, t: i64) -> Vec<Statement> {
+/// Removals and updates (inserts and change-log entries are streamed by `apply`).
+fn build_statements(def: &KindDef, batch: &Batch, t: i64) -> Vec<Statement> {
     let mut out = Vec::new();
     // removals first: frees external ids and names for the inserts
     for chunk in batch.removals.chunks(500) {
@@ -540,10 +556,5 @@ fn build_statements(def: &KindDef, scope: &Scope, batch: &Batch, t: i64) -> Vec<
         }
         out.extend(child_inserts(def, &batch.updates));
     }
-    if !batch.inserts.is_empty() {
-        out.extend(insert_statements(def, scope, &batch.inserts, t));
-    }
-    out.extend(history::change_statements(&batch.changes));
-    // A write always comes first (see `apply`); a batch of only change-log entries starts with them.
     out
 }
