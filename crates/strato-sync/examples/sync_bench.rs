@@ -216,7 +216,7 @@ async fn main() -> Result<()> {
     if only.as_deref().is_none_or(|o| o == "sqlite") {
         let mut options = StoreOptions::new(dir.path().join("sqlite"));
         // SQLite keeps a 32 MB page cache per connection; a sync needs few connections
-        options.max_connections = Some(3);
+        options.max_connections = Some(2);
         options.admin_password = Some(SecretString::new("bench-password-1"));
         bench("SQLite", options).await?;
         println!("peak RSS so far      {:.0} MB", peak_rss_mb().unwrap_or(-1.0));

@@ -164,7 +164,11 @@ impl Ctx {
         let requests_before = self.requests(region);
         let def = kinds::def(kind);
         let mut rep = report(region, kind, ScopeStatus::Succeeded, None);
-        let stored = match self.rec.store.synced().scan(def, self.account.id, region_id).await {
+        // read the store while the cloud lists: the two overlap
+        let synced = self.rec.store.synced();
+        let (stored, listing) =
+            tokio::join!(synced.scan(def, self.account.id, region_id), kinds::list(self.conn.driver.as_ref(), kind, region, cx));
+        let stored = match stored {
             Ok(s) => s,
             Err(e) => {
                 rep.status = ScopeStatus::Failed;
@@ -172,7 +176,7 @@ impl Ctx {
                 return (rep, HashMap::new());
             }
         };
-        let listing: Result<Vec<Desired>, _> = kinds::list(self.conn.driver.as_ref(), kind, region, cx).await;
+        let listing: Result<Vec<Desired>, _> = listing;
         rep.cloud_requests = self.requests(region).saturating_sub(requests_before);
         let desired = match listing {
             Ok(d) => d,
