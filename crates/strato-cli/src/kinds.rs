@@ -64,7 +64,7 @@ pub struct Column {
     pub named: Option<&'static str>,
 }
 
-const fn col(field: &'static str) -> Column {
+pub(crate) const fn col(field: &'static str) -> Column {
     Column { field, named: None }
 }
 
@@ -215,6 +215,8 @@ pub static KINDS: &[Kind] = &[
             col("enabled"),
             col("regions"),
             col("endpoint"),
+            col("last_sync_at"),
+            col("last_sync_status"),
             col("created_at"),
         ],
         create: &[
@@ -225,6 +227,7 @@ pub static KINDS: &[Kind] = &[
             field("secret", "credentials.secret_access_key", Value::Secret { on_command_line: true }, "Secret key"),
             field("endpoint", "endpoint", Value::Text, "API endpoint URL (default: the provider's)"),
             field("regions", "regions", Value::List, "Regions to manage, comma-separated (default: all)"),
+            field("sync-interval", "sync_interval_secs", Value::Count, "Seconds between periodic syncs (default 300)"),
             DESCRIPTION,
         ],
         update: &[
@@ -233,6 +236,7 @@ pub static KINDS: &[Kind] = &[
             field("endpoint", "endpoint", Value::Text, "API endpoint URL"),
             ENABLED,
             field("regions", "regions", Value::List, "Regions to manage, comma-separated"),
+            field("sync-interval", "sync_interval_secs", Value::Count, "Seconds between periodic syncs"),
             field("access-key", "credentials.access_key_id", Value::Text, "New access key id"),
             field("secret", "credentials.secret_access_key", Value::Secret { on_command_line: true }, "New secret key"),
         ],

@@ -1,6 +1,7 @@
 //! The `strato` command line (see ../../shared/DESIGN.md, "CLI"): `login`, `whoami`, the
 //! climc-style `<keyword>-<verb>` resource commands, and `cloudcli`.
 
+mod actions;
 mod auth;
 pub mod cloudcli;
 mod config;
@@ -74,6 +75,9 @@ fn cli() -> Command {
         .subcommand(passthrough("cloudcli", "Call a cloud driver directly, without the server"))
         .subcommand(auth::login_command())
         .subcommand(auth::whoami_command());
+    for action in actions::commands() {
+        cmd = cmd.subcommand(action);
+    }
     for kind in kinds::KINDS {
         for verb in kind.verbs {
             cmd = cmd.subcommand(resource::command(kind, *verb));
@@ -116,6 +120,10 @@ async fn run(args: Vec<OsString>) -> Result<ExitCode> {
         "login" => auth::login(sub, format).await.map(|()| ExitCode::SUCCESS),
         "whoami" => {
             auth::whoami(&session(format)?).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        other if actions::is_action(other) => {
+            actions::run(&session(format)?, other, sub).await?;
             Ok(ExitCode::SUCCESS)
         }
         other => {

@@ -8,8 +8,9 @@ mod list;
 
 pub use error::{ApiError, ClientError};
 pub use list::{ListPage, ListQuery};
+pub use reqwest::Method;
 
-use reqwest::{Method, StatusCode, Url};
+use reqwest::{StatusCode, Url};
 use serde::Deserialize;
 use serde_json::Value;
 use std::fmt;

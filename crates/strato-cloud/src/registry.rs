@@ -56,6 +56,12 @@ pub struct ProviderRegistry {
     providers: BTreeMap<&'static str, Arc<dyn Provider>>,
 }
 
+impl std::fmt::Debug for ProviderRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.names()).finish()
+    }
+}
+
 impl ProviderRegistry {
     pub fn new() -> Self {
         Self::default()

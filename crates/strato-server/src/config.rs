@@ -32,6 +32,12 @@ pub struct ServeArgs {
     /// Re-encrypt every stored secret under a new master key, then keep serving.
     #[arg(long)]
     pub rotate_master_key: bool,
+    /// Regions of one cloud account synced at once.
+    #[arg(long, env = "STRATO_SYNC_PARALLELISM", default_value_t = 4, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
+    pub sync_parallelism: usize,
+    /// Durable tasks this replica runs at once.
+    #[arg(long, env = "STRATO_TASK_WORKERS", default_value_t = 64, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
+    pub task_workers: usize,
     /// Log line format.
     #[arg(long, env = "STRATO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

@@ -25,7 +25,7 @@ pub use serve::{build_router, run, serve, ServeError};
 pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
 
 /// Entry point of `strato serve`; `args[0]` is "serve".
-pub fn main_from_args(args: Vec<OsString>) -> ExitCode {
+pub fn main_from_args(args: Vec<OsString>, providers: strato_cloud::ProviderRegistry) -> ExitCode {
     let args = match ServeArgs::try_parse_from(args) {
         Ok(args) => args,
         Err(error) => {
@@ -43,7 +43,7 @@ pub fn main_from_args(args: Vec<OsString>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(args, shutdown_signal())) {
+    match runtime.block_on(serve(args, providers, shutdown_signal())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("strato serve: {error}");

@@ -46,8 +46,12 @@ pub fn build_router(app: Arc<App>) -> Router {
 
 /// Opens the store (running migrations), prints the one-time admin password and the
 /// "listening" line, and serves until `shutdown` resolves, finishing in-flight requests.
-pub async fn serve(args: ServeArgs, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServeError> {
-    let (app, report) = App::open(AppConfig::from_args(&args)).await?;
+pub async fn serve(
+    args: ServeArgs,
+    providers: strato_cloud::ProviderRegistry,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let (app, report) = App::open(AppConfig::from_args(&args, providers)).await?;
     let app = Arc::new(app);
     if let Some(password) = report.generated_admin_password {
         // The one time this password is shown: stdout, not the log.
@@ -76,9 +80,11 @@ pub async fn run(
 ) -> Result<(), ServeError> {
     tracing::info!(local = %listener.local_addr()?, "serving");
     let purger = tokio::spawn(purge_tokens(app.clone()));
+    let scheduler = tokio::spawn(app.clone().run_sync_scheduler());
     let router = build_router(app.clone());
     let result = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
     purger.abort();
+    scheduler.abort();
     result?;
     tracing::info!("shut down cleanly");
     app.close().await;

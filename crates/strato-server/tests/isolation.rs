@@ -6,10 +6,10 @@ mod common;
 use common::{Backend, TestApp};
 use serde_json::json;
 
-fn aws_account(name: &str, project: &str) -> serde_json::Value {
+fn fake_account(name: &str, project: &str) -> serde_json::Value {
     json!({
         "name": name,
-        "provider": "aws",
+        "provider": "fake",
         "project": project,
         "credentials": {"access_key_id": "AKIDEXAMPLE", "secret_access_key": "very-secret-key"},
         "endpoint": "http://127.0.0.1:1"
@@ -21,9 +21,9 @@ async fn member_sees_only_own_project(backend: Backend) {
     let alice = t.user_in_project("alice", "pa", "member").await;
     let bob = t.user_in_project("bob", "pb", "member").await;
 
-    let a1 = t.post("/cloudaccounts", &alice, aws_account("a1", "pa")).await;
+    let a1 = t.post("/cloudaccounts", &alice, fake_account("a1", "pa")).await;
     let a1_id = a1.assert_status(201)["id"].as_str().unwrap().to_string();
-    let b1 = t.post("/cloudaccounts", &bob, aws_account("b1", "pb")).await;
+    let b1 = t.post("/cloudaccounts", &bob, fake_account("b1", "pb")).await;
     let b1_id = b1.assert_status(201)["id"].as_str().unwrap().to_string();
 
     // Alice lists only her account.
@@ -46,7 +46,7 @@ async fn member_sees_only_own_project(backend: Backend) {
     t.put("/projects/pb", &alice, json!({"description": "x"})).await.assert_error(404, "NotFoundError");
     t.delete("/projects/pb", &alice).await.assert_error(404, "NotFoundError");
     // Creating into a project she is not in is a 404 on the project, not a 403.
-    t.post("/cloudaccounts", &alice, aws_account("sneaky", "pb")).await.assert_error(404, "NotFoundError");
+    t.post("/cloudaccounts", &alice, fake_account("sneaky", "pb")).await.assert_error(404, "NotFoundError");
     // Bob's account is untouched.
     let shown = t.get(&format!("/cloudaccounts/{b1_id}"), &bob).await;
     assert_eq!(shown.assert_status(200)["description"], "");
@@ -74,14 +74,14 @@ async fn viewer_cannot_write(backend: Backend) {
     let t = TestApp::start(backend).await;
     let _alice = t.user_in_project("alice", "pa", "member").await;
     let victor = t.user_in_project("victor", "pa", "viewer").await;
-    t.post("/cloudaccounts", &t.admin_token, aws_account("a1", "pa")).await.assert_status(201);
+    t.post("/cloudaccounts", &t.admin_token, fake_account("a1", "pa")).await.assert_status(201);
     // The viewer sees it...
     t.get("/cloudaccounts/a1", &victor).await.assert_status(200);
     assert_eq!(t.get("/cloudaccounts", &victor).await.assert_status(200)["total"], 1);
     // ...but cannot change it.
     t.put("/cloudaccounts/a1", &victor, json!({"description": "x"})).await.assert_error(403, "ForbiddenError");
     t.delete("/cloudaccounts/a1", &victor).await.assert_error(403, "ForbiddenError");
-    t.post("/cloudaccounts", &victor, aws_account("v1", "pa")).await.assert_error(403, "ForbiddenError");
+    t.post("/cloudaccounts", &victor, fake_account("v1", "pa")).await.assert_error(403, "ForbiddenError");
 }
 
 async fn domain_admin_scope(backend: Backend) {

@@ -134,6 +134,10 @@ fn config(dir: &std::path::Path, key: Option<strato_store::MasterKey>) -> strato
         token_cache_ttl: Duration::from_secs(5),
         master_key: key,
         admin_password: Some(strato_store::SecretString::new(common::ADMIN_PASSWORD)),
+        providers: common::test_providers(),
+        sync_region_parallelism: 4,
+        sync_tick: None,
+        task_workers: 8,
     }
 }
 
@@ -166,6 +170,7 @@ fn serve_exits_non_zero_on_a_wrong_master_key() {
     std::fs::write(&key_file, strato_store::MasterKey::generate().to_base64().expose()).unwrap();
     let code = strato_server::main_from_args(
         ["serve", "--data-dir", dir.path().to_str().unwrap(), "--listen", "127.0.0.1:0"].map(Into::into).to_vec(),
+        common::test_providers(),
     );
     assert_eq!(code, std::process::ExitCode::FAILURE);
 }
@@ -185,6 +190,9 @@ async fn rotating_the_master_key_keeps_credentials_usable() {
             regions: vec![],
             description: String::new(),
             credentials: strato_store::SecretString::new("{\"k\":\"v\"}"),
+            sync_interval_secs: strato_store::cloudaccounts::DEFAULT_SYNC_INTERVAL_SECS,
+            project_rules: vec![],
+            connected: None,
         })
         .await
         .unwrap();

@@ -13,16 +13,18 @@ async fn credentials_never_returned(backend: Backend) {
     let t = TestApp::start(backend).await;
     let admin = t.admin_token.clone();
     let create = json!({
-        "name": "a1", "provider": "aws", "project": "system",
+        "name": "a1", "provider": "fake", "project": "system",
         "credentials": {"access_key_id": KEY_ID, "secret_access_key": SECRET},
-        "endpoint": "http://127.0.0.1:5000", "regions": ["us-east-1"], "description": "test"
+        "endpoint": "http://127.0.0.1:5000", "regions": ["fake-region-1"], "description": "test"
     });
     let mut answers = Vec::new();
     let created = t.post("/cloudaccounts", &admin, create.clone()).await;
     let body = created.assert_status(201).clone();
-    assert_eq!(body["provider"], "aws");
-    assert_eq!(body["status"], "unknown");
-    assert_eq!(body["regions"], json!(["us-east-1"]));
+    assert_eq!(body["provider"], "fake");
+    // Checked with the cloud before it was saved.
+    assert_eq!(body["status"], "connected");
+    assert!(body["capabilities"].as_array().is_some_and(|c| !c.is_empty()), "{body}");
+    assert_eq!(body["regions"], json!(["fake-region-1"]));
     assert!(body.get("credentials").is_none());
     let id = body["id"].as_str().unwrap().to_string();
     answers.push(created);
@@ -50,7 +52,7 @@ async fn credentials_never_returned(backend: Backend) {
     assert_eq!(answers[6].status.as_u16(), 409);
     assert_eq!(answers[7].status.as_u16(), 200);
     // A local provider needs no credentials.
-    t.post("/cloudaccounts", &admin, json!({"name": "k1", "provider": "kvm"})).await.assert_status(201);
+    t.post("/cloudaccounts", &admin, json!({"name": "k1", "provider": "fake"})).await.assert_status(201);
     // Credentials are required for public clouds, and the provider must be known.
     t.post("/cloudaccounts", &admin, json!({"name": "a2", "provider": "aws"})).await.assert_error(400, "InvalidInputError");
     t.post("/cloudaccounts", &admin, json!({"name": "a2", "provider": "gcp", "credentials": {}}))

@@ -63,6 +63,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 regions: vec![],
                 description: String::new(),
                 credentials: SecretString::new(format!("{{\"access_key_id\":\"AKIA{i}\",\"secret_access_key\":\"s{i}\"}}")),
+                sync_interval_secs: strato_store::cloudaccounts::DEFAULT_SYNC_INTERVAL_SECS,
+                project_rules: vec![],
+                connected: None,
             })
             .collect();
         let ids = store.cloudaccounts().create_many(accounts).await?;

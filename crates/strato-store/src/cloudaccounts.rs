@@ -25,10 +25,44 @@ pub struct CloudAccount {
     pub description: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// What the cloud said the last time a call failed to connect, and when.
+    pub last_error: Option<String>,
+    pub last_error_at: Option<DateTime<Utc>>,
+    pub last_connected_at: Option<DateTime<Utc>>,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    /// How the last sync run ended (`succeeded`, `partial`, `failed`, ...).
+    pub last_sync_status: Option<String>,
+    pub sync_interval_secs: u64,
+    /// The provider's capabilities as recorded at the last successful contact.
+    pub capabilities: Vec<String>,
+    pub project_rules: Vec<ProjectRule>,
     /// Filled by `get`, and by `list` with `details`.
     pub domain_name: Option<String>,
     pub project_name: Option<String>,
 }
+
+/// Resources whose cloud tag `tag_key` has `tag_value` (any value when `None`) go to
+/// `project_id` instead of the account's project. The first matching rule wins.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ProjectRule {
+    pub tag_key: String,
+    #[serde(default)]
+    pub tag_value: Option<String>,
+    pub project_id: ProjectId,
+}
+
+impl ProjectRule {
+    pub fn matches(&self, tags: &std::collections::BTreeMap<String, String>) -> bool {
+        match (tags.get(&self.tag_key), &self.tag_value) {
+            (Some(v), Some(want)) => v == want,
+            (Some(_), None) => true,
+            (None, _) => false,
+        }
+    }
+}
+
+/// Default seconds between periodic syncs of an account.
+pub const DEFAULT_SYNC_INTERVAL_SECS: u64 = 300;
 
 #[derive(Debug, Clone)]
 pub struct NewCloudAccount {
@@ -41,6 +75,28 @@ pub struct NewCloudAccount {
     pub description: String,
     /// The credentials document (JSON text), encrypted before it is stored.
     pub credentials: SecretString,
+    pub sync_interval_secs: u64,
+    pub project_rules: Vec<ProjectRule>,
+    /// Set when the credentials were checked with the cloud before saving.
+    pub connected: Option<Vec<String>>,
+}
+
+impl NewCloudAccount {
+    /// An account with the defaults for everything but its identity.
+    pub fn new(name: impl Into<String>, provider: Provider, project_id: ProjectId, credentials: SecretString) -> Self {
+        NewCloudAccount {
+            name: name.into(),
+            provider,
+            project_id,
+            endpoint: None,
+            regions: Vec::new(),
+            description: String::new(),
+            credentials,
+            sync_interval_secs: DEFAULT_SYNC_INTERVAL_SECS,
+            project_rules: Vec::new(),
+            connected: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -53,6 +109,8 @@ pub struct CloudAccountUpdate {
     pub regions: Option<Vec<String>>,
     pub status: Option<CloudAccountStatus>,
     pub credentials: Option<SecretString>,
+    pub sync_interval_secs: Option<u64>,
+    pub project_rules: Option<Vec<ProjectRule>>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -69,6 +127,14 @@ struct Row {
     description: String,
     created_at: i64,
     updated_at: i64,
+    last_error: Option<String>,
+    last_error_at: Option<i64>,
+    last_connected_at: Option<i64>,
+    last_sync_at: Option<i64>,
+    last_sync_status: Option<String>,
+    sync_interval_secs: i64,
+    capabilities: String,
+    project_rules: String,
     #[sqlx(default)]
     domain_name: Option<String>,
     #[sqlx(default)]
@@ -91,6 +157,16 @@ impl Row {
             description: self.description,
             created_at: from_micros(self.created_at),
             updated_at: from_micros(self.updated_at),
+            last_error: self.last_error,
+            last_error_at: self.last_error_at.map(from_micros),
+            last_connected_at: self.last_connected_at.map(from_micros),
+            last_sync_at: self.last_sync_at.map(from_micros),
+            last_sync_status: self.last_sync_status,
+            sync_interval_secs: u64::try_from(self.sync_interval_secs).unwrap_or(DEFAULT_SYNC_INTERVAL_SECS),
+            capabilities: serde_json::from_str(&self.capabilities)
+                .map_err(|_| StoreError::Config("corrupt cloudaccounts.capabilities in the database".into()))?,
+            project_rules: serde_json::from_str(&self.project_rules)
+                .map_err(|_| StoreError::Config("corrupt cloudaccounts.project_rules in the database".into()))?,
             domain_name: self.domain_name,
             project_name: self.project_name,
         })
@@ -98,7 +174,8 @@ impl Row {
 }
 
 const SELECT: &str = "t.id, t.name, t.provider, t.domain_id, t.project_id, t.endpoint, t.regions, t.enabled, \
-                      t.status, t.description, t.created_at, t.updated_at";
+                      t.status, t.description, t.created_at, t.updated_at, t.last_error, t.last_error_at, t.last_connected_at, \
+                      t.last_sync_at, t.last_sync_status, t.sync_interval_secs, t.capabilities, t.project_rules";
 const DETAILS: &str = ", d.name AS domain_name, p.name AS project_name";
 const JOINS: &str = "LEFT JOIN domains d ON d.id = t.domain_id LEFT JOIN projects p ON p.id = t.project_id ";
 
@@ -115,6 +192,8 @@ pub const FIELDS: &[Field] = &[
     field("description", "t.description", T::Text),
     field("created_at", "t.created_at", T::Timestamp),
     field("updated_at", "t.updated_at", T::Timestamp),
+    field("last_sync_at", "t.last_sync_at", T::Timestamp),
+    field("last_sync_status", "t.last_sync_status", T::Text),
     lookup("domain", "(SELECT name FROM domains x WHERE x.id = t.domain_id)"),
     lookup("project", "(SELECT name FROM projects x WHERE x.id = t.project_id)"),
 ];
@@ -130,6 +209,10 @@ const SPEC: KindSpec = KindSpec {
     details_joins: JOINS,
 };
 
+fn rules_json(rules: &[ProjectRule]) -> StoreResult<String> {
+    serde_json::to_string(rules).map_err(|e| StoreError::invalid("project_rules", e.to_string()))
+}
+
 fn regions_json(regions: &[String]) -> StoreResult<String> {
     serde_json::to_string(regions).map_err(|e| StoreError::invalid("regions", e.to_string()))
 }
@@ -142,8 +225,8 @@ macro_rules! insert_account {
     ($executor:expr, $id:expr, $new:expr, $domain:expr, $ciphertext:expr, $t:expr, $regions:expr) => {
         sqlx::query(
             "INSERT INTO cloudaccounts (id, name, provider, domain_id, project_id, endpoint, regions, enabled, status, \
-             description, credentials, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE, 'unknown', $8, $9, $10, $10)",
+             description, credentials, created_at, updated_at, sync_interval_secs, project_rules, capabilities, last_connected_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE, $11, $8, $9, $10, $10, $12, $13, $14, $15)",
         )
         .bind($id.to_string())
         .bind(&$new.name)
@@ -155,6 +238,11 @@ macro_rules! insert_account {
         .bind(&$new.description)
         .bind($ciphertext)
         .bind($t)
+        .bind(if $new.connected.is_some() { "connected" } else { "unknown" })
+        .bind(i64::try_from($new.sync_interval_secs).unwrap_or(i64::MAX))
+        .bind(rules_json(&$new.project_rules)?)
+        .bind(serde_json::to_string($new.connected.as_deref().unwrap_or(&[])).unwrap_or_else(|_| "[]".into()))
+        .bind($new.connected.as_ref().map(|_| $t))
         .execute($executor)
         .await
         .map(|r| r.rows_affected())
@@ -259,6 +347,7 @@ impl CloudAccounts<'_> {
             None => None,
         };
         let regions = update.regions.as_deref().map(regions_json).transpose()?;
+        let rules = update.project_rules.as_deref().map(rules_json).transpose()?;
         let name = update.name.clone().unwrap_or_default();
         let (set_endpoint, endpoint) = match update.endpoint {
             Some(e) => (true, e),
@@ -268,10 +357,13 @@ impl CloudAccounts<'_> {
             "UPDATE cloudaccounts SET name = COALESCE($1, name), description = COALESCE($2, description), \
              endpoint = CASE WHEN $3 THEN $4 ELSE endpoint END, enabled = COALESCE($5, enabled), \
              regions = COALESCE($6, regions), status = COALESCE($7, status), credentials = COALESCE($8, credentials), \
-             updated_at = $9 WHERE id = $10")
+             updated_at = $9, sync_interval_secs = COALESCE($11, sync_interval_secs), \
+             project_rules = COALESCE($12, project_rules) WHERE id = $10")
             .bind(update.name).bind(update.description).bind(set_endpoint).bind(endpoint).bind(update.enabled)
             .bind(regions).bind(update.status.map(|s| s.as_str())).bind(ciphertext)
             .bind(to_micros(now())).bind(id.to_string())
+            .bind(update.sync_interval_secs.map(|s| i64::try_from(s).unwrap_or(i64::MAX)))
+            .bind(rules)
             .execute(pool).await.map(|r| r.rows_affected())
             .map_err(on_write("cloud account", || format!("cloud account {name:?} already exists in this domain")))?);
         if done == 0 {
@@ -280,11 +372,97 @@ impl CloudAccounts<'_> {
         self.get(id).await
     }
 
-    /// Deletes the account and everything synced from it.
+    /// Records a contact with the cloud: `Ok(capabilities)` marks the account connected,
+    /// `Err(message)` disconnected with the cloud's complaint (never a secret) and when.
+    pub async fn record_contact(&self, id: CloudAccountId, outcome: Result<&[String], &str>) -> StoreResult<()> {
+        let t = to_micros(now());
+        with_db!(self.store.db(), pool => match outcome {
+            Ok(capabilities) => {
+                let caps = serde_json::to_string(capabilities).map_err(|e| StoreError::invalid("capabilities", e.to_string()))?;
+                sqlx::query("UPDATE cloudaccounts SET status = 'connected', last_connected_at = $1, capabilities = $2, \
+                             last_error = NULL WHERE id = $3")
+                    .bind(t).bind(caps).bind(id.to_string()).execute(pool).await?.rows_affected()
+            }
+            Err(message) => {
+                let message: String = message.chars().take(2000).collect();
+                sqlx::query("UPDATE cloudaccounts SET status = 'disconnected', last_error = $1, last_error_at = $2 WHERE id = $3")
+                    .bind(message).bind(t).bind(id.to_string()).execute(pool).await?.rows_affected()
+            }
+        });
+        Ok(())
+    }
+
+    /// Records the end of a sync run.
+    pub async fn record_sync(&self, id: CloudAccountId, status: &str, at: DateTime<Utc>) -> StoreResult<()> {
+        with_db!(self.store.db(), pool => sqlx::query(
+            "UPDATE cloudaccounts SET last_sync_at = $1, last_sync_status = $2 WHERE id = $3")
+            .bind(to_micros(at)).bind(status).bind(id.to_string()).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Claims the enabled accounts whose periodic sync is due at `at` (oldest due first):
+    /// each claimed account's next sync moves one interval on, conditionally, so of several
+    /// replicas claiming at once exactly one gets each account.
+    pub async fn claim_due_syncs(&self, at: DateTime<Utc>, limit: i64) -> StoreResult<Vec<CloudAccountId>> {
+        let t = to_micros(at);
+        let due: Vec<(String, Option<i64>, i64)> = with_db!(self.store.db(), pool => sqlx::query_as(
+            "SELECT id, next_sync_at, sync_interval_secs FROM cloudaccounts WHERE enabled = TRUE AND \
+             (next_sync_at IS NULL OR next_sync_at <= $1) ORDER BY COALESCE(next_sync_at, 0), id LIMIT $2")
+            .bind(t).bind(limit).fetch_all(pool).await?);
+        let mut claimed = Vec::new();
+        for (id, seen, interval) in due {
+            let next = t.saturating_add(interval.saturating_mul(1_000_000));
+            let done = with_db!(self.store.db(), pool => sqlx::query(
+                "UPDATE cloudaccounts SET next_sync_at = $1 WHERE id = $2 AND next_sync_at IS NOT DISTINCT FROM $3")
+                .bind(next).bind(&id).bind(seen).execute(pool).await?.rows_affected());
+            if done == 1 {
+                claimed.push(parse_id(&id, "cloudaccounts.id")?);
+            }
+        }
+        Ok(claimed)
+    }
+
+    /// Puts the next periodic sync one interval after `at` (after an on-demand sync).
+    pub async fn postpone_sync(&self, id: CloudAccountId, at: DateTime<Utc>) -> StoreResult<()> {
+        with_db!(self.store.db(), pool => sqlx::query(
+            "UPDATE cloudaccounts SET next_sync_at = $1 + sync_interval_secs * 1000000 WHERE id = $2")
+            .bind(to_micros(at)).bind(id.to_string()).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Deletes the account and everything synced from it, in dependency order (servers, then
+    /// disks, elasticsearch, secgroups, networks, vpcs, skus, zones, regions), its sync
+    /// history, change log and leases, in one transaction: nothing is left behind.
     pub async fn delete(&self, id: CloudAccountId) -> StoreResult<()> {
-        let done = with_db!(self.store.db(), pool => sqlx::query("DELETE FROM cloudaccounts WHERE id = $1")
-            .bind(id.to_string()).execute(pool).await.map(|r| r.rows_affected())
-            .map_err(on_delete("cloud account", id.to_string()))?);
+        const PURGE: &[&str] = &[
+            "DELETE FROM server_disks WHERE server_id IN (SELECT id FROM servers WHERE cloudaccount_id = $1)",
+            "DELETE FROM server_secgroups WHERE server_id IN (SELECT id FROM servers WHERE cloudaccount_id = $1)",
+            "DELETE FROM servers WHERE cloudaccount_id = $1",
+            "DELETE FROM disks WHERE cloudaccount_id = $1",
+            "DELETE FROM elasticsearches WHERE cloudaccount_id = $1",
+            "DELETE FROM secgroup_rules WHERE secgroup_id IN (SELECT id FROM secgroups WHERE cloudaccount_id = $1)",
+            "DELETE FROM secgroups WHERE cloudaccount_id = $1",
+            "DELETE FROM networks WHERE cloudaccount_id = $1",
+            "DELETE FROM vpcs WHERE cloudaccount_id = $1",
+            "DELETE FROM skus WHERE cloudaccount_id = $1",
+            "DELETE FROM zones WHERE cloudaccount_id = $1",
+            "DELETE FROM cloudregions WHERE cloudaccount_id = $1",
+            "DELETE FROM sync_history WHERE cloudaccount_id = $1",
+            "DELETE FROM resource_changes WHERE cloudaccount_id = $1",
+            "DELETE FROM sync_leases WHERE cloudaccount_id = $1",
+        ];
+        let key = id.to_string();
+        let done = with_db!(self.store.db(), pool => {
+            let mut tx = pool.begin().await?;
+            for sql in PURGE {
+                sqlx::query(sql).bind(&key).execute(&mut *tx).await.map_err(on_delete("cloud account", key.clone()))?;
+            }
+            let done = sqlx::query("DELETE FROM cloudaccounts WHERE id = $1")
+                .bind(&key).execute(&mut *tx).await.map(|r| r.rows_affected())
+                .map_err(on_delete("cloud account", key.clone()))?;
+            tx.commit().await?;
+            done
+        });
         if done == 0 {
             return Err(StoreError::not_found("cloud account", id));
         }

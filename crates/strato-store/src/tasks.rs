@@ -307,6 +307,17 @@ impl Tasks<'_> {
         row.ok_or_else(|| StoreError::not_found("task", id))?.into_record()
     }
 
+    /// The newest unfinished task of `kind` on a target, if any (one sync per account at a time).
+    pub async fn unfinished_for_target(&self, kind: &str, target: &TaskTarget) -> StoreResult<Option<TaskRecord>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM tasks WHERE target_kind = $1 AND target_id = $2 AND kind = $3 \
+             AND status IN ('queued', 'running', 'waiting') ORDER BY created_at DESC, id DESC LIMIT 1"
+        );
+        let row: Option<Row> = with_db!(self.db(), pool => sqlx::query_as(&sql)
+            .bind(&target.kind).bind(&target.id).bind(kind).fetch_optional(pool).await?);
+        row.map(Row::into_record).transpose()
+    }
+
     /// Tasks of a parent, oldest first.
     pub async fn children(&self, parent: TaskId) -> StoreResult<Vec<TaskRecord>> {
         let sql = format!("SELECT {COLUMNS} FROM tasks WHERE parent_id = $1 ORDER BY created_at, id");

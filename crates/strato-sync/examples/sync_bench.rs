@@ -53,6 +53,9 @@ async fn account(store: &Store, name: &str) -> Result<CloudAccount> {
             regions: vec![],
             description: String::new(),
             credentials: SecretString::new("{}"),
+            sync_interval_secs: strato_store::cloudaccounts::DEFAULT_SYNC_INTERVAL_SECS,
+            project_rules: vec![],
+            connected: None,
         })
         .await?)
 }

@@ -22,7 +22,29 @@ use strato_store::synced::SyncRunId;
 use strato_store::{CloudAccount, Store, StoreError};
 use strato_types::CloudAccountId;
 
-pub use run::{RefreshOutcome, RunStatus, ScopeReport, ScopeStatus, SyncOutcome, NextAction};
+pub use run::{capability_names, NextAction, RefreshOutcome, RunStatus, ScopeReport, ScopeStatus, SyncOutcome};
+
+/// What one sync run covers; the default is everything.
+#[derive(Debug, Clone, Default)]
+pub struct SyncRequest {
+    /// Region external ids; every region of the account when empty (and then the region
+    /// list itself is synced first).
+    pub regions: Vec<String>,
+    /// Kinds; every kind when empty. A kind left out keeps its rows, and its stored ids
+    /// resolve the references of the kinds that are synced.
+    pub kinds: Vec<ResourceKind>,
+    /// Rewrite every row even where its hash says nothing changed (repairs hand-edited rows).
+    pub full: bool,
+}
+
+impl SyncRequest {
+    pub fn covers(&self, kind: ResourceKind) -> bool {
+        self.kinds.is_empty() || self.kinds.contains(&kind)
+    }
+}
+
+/// Told after each (region, kind) of a run finishes.
+pub type Progress = Arc<dyn Fn(&ScopeReport) + Send + Sync>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -112,7 +134,20 @@ impl Reconciler {
     /// One full sync of an account. Idempotent: a second run with no cloud change writes no
     /// resource rows (only its history).
     pub async fn sync_account(&self, account: CloudAccountId) -> Result<SyncOutcome, SyncError> {
-        run::sync_account(self, account, SyncRunId::new()).await
+        run::sync_account(self, account, SyncRunId::new(), SyncRequest::default(), None).await
+    }
+
+    /// One sync run of part of an account (regions, kinds), under a run id chosen by the
+    /// caller (so it can follow the run's history while it goes), telling `progress` after
+    /// every scope.
+    pub async fn sync(
+        &self,
+        account: CloudAccountId,
+        run: SyncRunId,
+        request: SyncRequest,
+        progress: Option<Progress>,
+    ) -> Result<SyncOutcome, SyncError> {
+        run::sync_account(self, account, run, request, progress).await
     }
 
     /// Re-reads one resource by external id and merges it (or removes its row when the cloud

@@ -22,7 +22,12 @@ pub struct Plan {
 
 /// Merges a complete listing into the stored rows of its scope. With `only`, the listing is a
 /// targeted re-read of that one external id: other stored rows are left alone.
-pub fn plan(mut desired: Vec<Desired>, mut stored: Vec<ScanRow>, only: Option<&str>) -> Plan {
+pub fn plan(desired: Vec<Desired>, stored: Vec<ScanRow>, only: Option<&str>) -> Plan {
+    plan_with(desired, stored, only, false)
+}
+
+/// `plan`, and with `force` every matched row is rewritten whatever its hash says.
+pub fn plan_with(mut desired: Vec<Desired>, mut stored: Vec<ScanRow>, only: Option<&str>, force: bool) -> Plan {
     let mut plan = Plan::default();
     desired.sort_by(|a, b| a.external_id.cmp(&b.external_id));
     desired.dedup_by(|later, first| {
@@ -62,7 +67,7 @@ pub fn plan(mut desired: Vec<Desired>, mut stored: Vec<ScanRow>, only: Option<&s
             }
             std::cmp::Ordering::Equal => {
                 let (d, s) = (&desired[i], &stored[j]);
-                if s.sync_hash.as_deref() != Some(sync_hash(&d.cloud_name, &d.values, &d.children).as_str()) {
+                if force || s.sync_hash.as_deref() != Some(sync_hash(&d.cloud_name, &d.values, &d.children).as_str()) {
                     changed.push((to_row(d, s.id, s.name.clone()), s.name.clone()));
                 }
                 plan.ids.insert(s.external_id.clone(), s.id);

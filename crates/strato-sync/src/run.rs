@@ -13,7 +13,7 @@ use strato_types::{CloudAccountId, CloudRegionId};
 
 use crate::kinds::{self, Desired, Resolver};
 use crate::merge;
-use crate::{ConnectedDriver, Reconciler, SyncError};
+use crate::{ConnectedDriver, Progress, Reconciler, SyncError, SyncRequest};
 
 /// How one (region, kind) ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +54,18 @@ pub enum RunStatus {
     Busy,
     /// The account is disabled; nothing was done.
     Disabled,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Partial => "partial",
+            RunStatus::Failed => "failed",
+            RunStatus::Busy => "busy",
+            RunStatus::Disabled => "disabled",
+        }
+    }
 }
 
 /// What the caller (scheduler) does next.
@@ -118,6 +130,9 @@ struct Ctx {
     account: CloudAccount,
     conn: ConnectedDriver,
     run: SyncRunId,
+    request: SyncRequest,
+    progress: Option<Progress>,
+    started_at: chrono::DateTime<Utc>,
 }
 
 impl Ctx {
@@ -190,7 +205,7 @@ impl Ctx {
                 return (rep, stored.into_iter().map(|s| (s.external_id, s.id)).collect());
             }
         };
-        let mut plan = merge::plan(desired, stored, None);
+        let mut plan = merge::plan_with(desired, stored, None, self.request.full);
         rep.duplicates = std::mem::take(&mut plan.duplicates);
         if !plan.duplicates.is_empty() {
             tracing::warn!(account = %self.account.id, region, %kind, duplicates = plan.duplicates.len(), "cloud listed duplicate external ids");
@@ -222,29 +237,52 @@ impl Ctx {
         Ok(())
     }
 
-    /// Every kind of one region, in dependency order, under the region's lease.
+    /// Every kind of one region, in dependency order, under the region's lease. Kinds left
+    /// out of the request keep their rows; their stored ids resolve the others' references.
     async fn sync_region(&self, region: String, region_id: CloudRegionId) -> Vec<ScopeReport> {
         let leases = self.rec.store.sync_leases();
         let cfg = &self.rec.config;
         match leases.acquire(self.account.id, &region, &cfg.owner, cfg.lease_ttl).await {
             Ok(true) => {}
-            Ok(false) => return vec![report(&region, ResourceKind::Zone, ScopeStatus::Busy, Some("another sync holds this region's lease".into()))],
-            Err(e) => return vec![report(&region, ResourceKind::Zone, ScopeStatus::Failed, Some(format!("lease: {e}")))],
+            Ok(false) => {
+                let rep = report(&region, ResourceKind::Zone, ScopeStatus::Busy, Some("another sync holds this region's lease".into()));
+                self.finished(&rep).await;
+                return vec![rep];
+            }
+            Err(e) => {
+                let rep = report(&region, ResourceKind::Zone, ScopeStatus::Failed, Some(format!("lease: {e}")));
+                self.finished(&rep).await;
+                return vec![rep];
+            }
         }
         let mut cx = Resolver::default();
         let mut failed: HashSet<ResourceKind> = HashSet::new();
         let mut out = Vec::new();
         for &kind in kinds::REGION_KINDS {
-            if let Some(dep) = kinds::depends_on(kind).iter().find(|d| failed.contains(d)) {
-                failed.insert(kind);
-                out.push(report(&region, kind, ScopeStatus::Skipped, Some(format!("{dep} failed in this region"))));
+            if !self.request.covers(kind) {
+                match self.rec.store.synced().scan(kinds::def(kind), self.account.id, Some(region_id)).await {
+                    Ok(rows) => {
+                        cx.ids.insert(kind, rows.into_iter().map(|r| (r.external_id, r.id)).collect());
+                    }
+                    Err(e) => {
+                        tracing::warn!(account = %self.account.id, region, %kind, error = %e, "reading stored ids failed");
+                        failed.insert(kind);
+                    }
+                }
                 continue;
             }
-            let (rep, ids) = self.sync_kind(kind, &region, Some(region_id), &cx).await;
-            if rep.status == ScopeStatus::Failed {
+            let rep = if let Some(dep) = kinds::depends_on(kind).iter().find(|d| failed.contains(d)) {
                 failed.insert(kind);
-            }
-            cx.ids.insert(kind, ids);
+                report(&region, kind, ScopeStatus::Skipped, Some(format!("{dep} failed in this region")))
+            } else {
+                let (rep, ids) = self.sync_kind(kind, &region, Some(region_id), &cx).await;
+                if rep.status == ScopeStatus::Failed {
+                    failed.insert(kind);
+                }
+                cx.ids.insert(kind, ids);
+                rep
+            };
+            self.finished(&rep).await;
             out.push(rep);
             match leases.renew(self.account.id, &region, &cfg.owner, cfg.lease_ttl).await {
                 Ok(true) => {}
@@ -259,36 +297,95 @@ impl Ctx {
         }
         out
     }
+
+    /// A scope is done: its history row is written at once (so progress can be followed
+    /// while the run goes on) and the progress observer is told.
+    async fn finished(&self, rep: &ScopeReport) {
+        let row = history_row(self.run, self.account.id, rep, self.started_at);
+        if let Err(e) = self.rec.store.synced().record_history(std::slice::from_ref(&row)).await {
+            tracing::warn!(account = %self.account.id, region = rep.region, kind = %rep.kind, error = %e, "writing sync history failed");
+        }
+        if let Some(progress) = &self.progress {
+            progress(rep);
+        }
+    }
 }
 
-pub(crate) async fn sync_account(rec: &Reconciler, account_id: CloudAccountId, run: SyncRunId) -> Result<SyncOutcome, SyncError> {
+fn history_row(run: SyncRunId, account: CloudAccountId, s: &ScopeReport, started_at: chrono::DateTime<Utc>) -> SyncHistoryRow {
+    SyncHistoryRow {
+        run_id: run,
+        cloudaccount_id: account,
+        region: s.region.clone(),
+        kind: s.kind.as_str().to_string(),
+        status: match s.status {
+            ScopeStatus::Succeeded => SyncScopeStatus::Succeeded,
+            ScopeStatus::Failed => SyncScopeStatus::Failed,
+            ScopeStatus::Skipped | ScopeStatus::NotSupported | ScopeStatus::Busy => SyncScopeStatus::Skipped,
+        },
+        added: s.added,
+        updated: s.updated,
+        removed: s.removed,
+        errors: u64::from(s.status == ScopeStatus::Failed),
+        duplicates: s.duplicates.len() as u64,
+        cloud_requests: s.cloud_requests,
+        duration_ms: s.duration.as_millis() as u64,
+        error: s.error.clone().or_else(|| {
+            (!s.duplicates.is_empty()).then(|| format!("duplicate external ids from the cloud: {}", s.duplicates.join(", ")))
+        }),
+        started_at,
+        finished_at: Utc::now(),
+    }
+}
+
+pub(crate) async fn sync_account(
+    rec: &Reconciler,
+    account_id: CloudAccountId,
+    run: SyncRunId,
+    request: SyncRequest,
+    progress: Option<Progress>,
+) -> Result<SyncOutcome, SyncError> {
     let started = Instant::now();
     let started_at = Utc::now();
     let account = rec.store.cloudaccounts().get(account_id).await?;
     if !account.enabled {
         return Ok(SyncOutcome { run_id: run, account: account_id, status: RunStatus::Disabled, scopes: vec![], next: NextAction::Done, duration: started.elapsed() });
     }
-    let conn = rec.drivers.connect(&rec.store, &account).await?;
-    let ctx = Arc::new(Ctx { rec: rec.clone(), account, conn, run });
+    let conn = match rec.drivers.connect(&rec.store, &account).await {
+        Ok(conn) => conn,
+        Err(e) => {
+            rec.store.cloudaccounts().record_contact(account_id, Err(&e.to_string())).await?;
+            rec.store.cloudaccounts().record_sync(account_id, "failed", Utc::now()).await?;
+            return Err(e);
+        }
+    };
+    let ctx = Arc::new(Ctx { rec: rec.clone(), account, conn, run, request, progress, started_at });
     let leases = rec.store.sync_leases();
     let cfg = &rec.config;
 
-    // account-wide: the regions
+    // account-wide: the regions (unless the request names regions or leaves them out)
     let mut scopes = Vec::new();
-    if leases.acquire(account_id, "", &cfg.owner, cfg.lease_ttl).await? {
-        let (mut rep, _) = ctx.sync_kind(ResourceKind::CloudRegion, "", None, &Resolver::default()).await;
-        // a region filter on the account: regions outside it are not ours
-        if !ctx.account.regions.is_empty() && rep.status == ScopeStatus::Succeeded {
-            rep = filter_regions(&ctx, rep).await?;
-        }
+    if ctx.request.regions.is_empty() && ctx.request.covers(ResourceKind::CloudRegion) {
+        let rep = if leases.acquire(account_id, "", &cfg.owner, cfg.lease_ttl).await? {
+            let (mut rep, _) = ctx.sync_kind(ResourceKind::CloudRegion, "", None, &Resolver::default()).await;
+            // a region filter on the account: regions outside it are not ours
+            if !ctx.account.regions.is_empty() && rep.status == ScopeStatus::Succeeded {
+                rep = filter_regions(&ctx, rep).await?;
+            }
+            leases.release(account_id, "", &cfg.owner).await?;
+            rep
+        } else {
+            report("", ResourceKind::CloudRegion, ScopeStatus::Busy, Some("another sync holds this account's lease".into()))
+        };
+        record_contact(&ctx, &rep).await?;
+        ctx.finished(&rep).await;
         scopes.push(rep);
-        leases.release(account_id, "", &cfg.owner).await?;
-    } else {
-        scopes.push(report("", ResourceKind::CloudRegion, ScopeStatus::Busy, Some("another sync holds this account's lease".into())));
     }
     let regions = rec.store.synced().scan(kinds::def(ResourceKind::CloudRegion), account_id, None).await?;
-    let mut regions: Vec<(String, CloudRegionId)> =
-        regions.into_iter().map(|r| (r.external_id, CloudRegionId::from_uuid(*r.id.as_uuid()))).collect();
+    let mut regions: Vec<(String, CloudRegionId)> = regions
+        .into_iter()
+        .filter(|r| ctx.request.regions.is_empty() || ctx.request.regions.contains(&r.external_id))
+        .map(|r| (r.external_id, CloudRegionId::from_uuid(*r.id.as_uuid())))
+        .collect();
     regions.sort();
 
     // each region on its own task, so regions use every core; at most `region_parallelism` at once
@@ -309,36 +406,7 @@ pub(crate) async fn sync_account(rec: &Reconciler, account_id: CloudAccountId, r
     }
     scopes.sort_by(|a, b| (a.region.as_str(), order(a.kind)).cmp(&(b.region.as_str(), order(b.kind))));
 
-    let finished_at = Utc::now();
-    let history: Vec<SyncHistoryRow> = scopes
-        .iter()
-        .map(|s| SyncHistoryRow {
-            run_id: run,
-            cloudaccount_id: account_id,
-            region: s.region.clone(),
-            kind: s.kind.as_str().to_string(),
-            status: match s.status {
-                ScopeStatus::Succeeded => SyncScopeStatus::Succeeded,
-                ScopeStatus::Failed => SyncScopeStatus::Failed,
-                ScopeStatus::Skipped | ScopeStatus::NotSupported | ScopeStatus::Busy => SyncScopeStatus::Skipped,
-            },
-            added: s.added,
-            updated: s.updated,
-            removed: s.removed,
-            errors: u64::from(s.status == ScopeStatus::Failed),
-            duplicates: s.duplicates.len() as u64,
-            cloud_requests: s.cloud_requests,
-            duration_ms: s.duration.as_millis() as u64,
-            error: s.error.clone().or_else(|| {
-                (!s.duplicates.is_empty()).then(|| format!("duplicate external ids from the cloud: {}", s.duplicates.join(", ")))
-            }),
-            started_at,
-            finished_at,
-        })
-        .collect();
-    rec.store.synced().record_history(&history).await?;
-
-    let busy = scopes.iter().all(|s| s.status == ScopeStatus::Busy);
+    let busy = !scopes.is_empty() && scopes.iter().all(|s| s.status == ScopeStatus::Busy);
     let bad = scopes.iter().filter(|s| matches!(s.status, ScopeStatus::Failed | ScopeStatus::Skipped | ScopeStatus::Busy)).count();
     let status = if busy {
         RunStatus::Busy
@@ -349,8 +417,33 @@ pub(crate) async fn sync_account(rec: &Reconciler, account_id: CloudAccountId, r
     } else {
         RunStatus::Failed
     };
+    if status != RunStatus::Busy {
+        rec.store.cloudaccounts().record_sync(account_id, status.as_str(), Utc::now()).await?;
+    }
     let next = if status == RunStatus::Succeeded { NextAction::Done } else { NextAction::RetryAfter(RETRY_FAILED) };
     Ok(SyncOutcome { run_id: run, account: account_id, status, scopes, next, duration: started.elapsed() })
+}
+
+/// The region listing is the account's contact with the cloud: it says whether the
+/// credentials work. Other failures (a flaky region) say nothing about the account.
+async fn record_contact(ctx: &Ctx, rep: &ScopeReport) -> Result<(), SyncError> {
+    let accounts = ctx.rec.store.cloudaccounts();
+    match (&rep.status, &rep.error) {
+        (ScopeStatus::Succeeded, _) => {
+            let caps = capability_names(ctx.conn.driver.capabilities());
+            accounts.record_contact(ctx.account.id, Ok(&caps)).await?;
+        }
+        (ScopeStatus::Failed, Some(error)) => accounts.record_contact(ctx.account.id, Err(error)).await?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Capability names as the API shows them (`server_lifecycle`, ...).
+pub fn capability_names(caps: strato_cloud::CapabilitySet) -> Vec<String> {
+    caps.iter()
+        .filter_map(|c| serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_string)))
+        .collect()
 }
 
 fn order(kind: ResourceKind) -> usize {
@@ -384,7 +477,15 @@ pub(crate) async fn refresh_one(
     let account = rec.store.cloudaccounts().get(account_id).await?;
     let conn = rec.drivers.connect(&rec.store, &account).await?;
     let region_row = rec.store.cloudregions().get_by_external_id(account_id, region).await?;
-    let ctx = Ctx { rec: rec.clone(), account, conn, run: SyncRunId::new() };
+    let ctx = Ctx {
+        rec: rec.clone(),
+        account,
+        conn,
+        run: SyncRunId::new(),
+        request: SyncRequest::default(),
+        progress: None,
+        started_at: Utc::now(),
+    };
     let synced = rec.store.synced();
     // references resolve against what the store holds for this region
     let mut cx = Resolver::default();

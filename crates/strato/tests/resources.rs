@@ -192,7 +192,7 @@ fn cloudaccounts(admin: &Cli) {
     let run = admin.run_with_stdin(
         &[
             "cloudaccount-create", "--name", "acct1", "--provider", "fake", "--project", "p1", "--access-key",
-            "AKFAKE", "--secret-stdin", "--regions", "r1,r2", "--endpoint", "http://127.0.0.1:9", "--output", "json",
+            "AKFAKE", "--secret-stdin", "--regions", "fake-region-1,fake-region-2", "--endpoint", "http://127.0.0.1:9", "--output", "json",
         ],
         &format!("{secret}\n"),
     );
@@ -200,7 +200,7 @@ fn cloudaccounts(admin: &Cli) {
     assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret));
     assert!(created.get("credentials").is_none(), "{created}");
     assert_eq!(created["provider"], "fake");
-    assert_eq!(created["regions"], serde_json::json!(["r1", "r2"]));
+    assert_eq!(created["regions"], serde_json::json!(["fake-region-1", "fake-region-2"]));
     admin.json(&["cloudaccount-create", "--name", "acct2", "--provider", "fake", "--project", "p2", "--secret", "x2"]);
 
     let list = admin.json(&["cloudaccount-list", "--scope", "system", "--details", "--order-by", "name"]);
@@ -210,15 +210,15 @@ fn cloudaccounts(admin: &Cli) {
     assert_eq!(names(&filtered, "cloudaccounts"), ["acct2"]);
     let table = admin.run(&["cloudaccount-list", "--scope", "system"]);
     let text = &table.success().stdout;
-    assert!(text.contains("PROVIDER") && text.contains("r1,r2") && text.contains("Total: 2"), "{text}");
+    assert!(text.contains("PROVIDER") && text.contains("fake-region-1,fake-region-2") && text.contains("Total: 2"), "{text}");
     assert!(!text.contains(secret));
 
     let updated = admin.run_with_stdin(
-        &["cloudaccount-update", "acct1", "--enabled", "false", "--regions", "r3", "--secret-stdin", "--output", "json"],
+        &["cloudaccount-update", "acct1", "--enabled", "false", "--regions", "fake-region-2", "--secret-stdin", "--output", "json"],
         "new-secret-value\n",
     );
     let updated = updated.json();
-    assert_eq!((updated["enabled"].clone(), updated["regions"].clone()), (Value::Bool(false), serde_json::json!(["r3"])));
+    assert_eq!((updated["enabled"].clone(), updated["regions"].clone()), (Value::Bool(false), serde_json::json!(["fake-region-2"])));
     admin.run(&["cloudaccount-update", "acct1"]).failure("InvalidInputError");
     admin.run(&["cloudaccount-delete", "acct1"]).success();
     admin.run(&["cloudaccount-show", "acct1"]).failure("NotFoundError");
@@ -226,13 +226,21 @@ fn cloudaccounts(admin: &Cli) {
 }
 
 fn read_only_kinds(admin: &Cli) {
-    // Nothing syncs in this issue: both lists are empty, with the documented shape.
-    for (command, plural) in [("cloudregion-list", "cloudregions"), ("zone-list", "zones")] {
-        let list = admin.json(&[command, "--scope", "system"]);
-        assert_eq!(list["total"], 0, "{list}");
-        assert!(items(&list, plural).is_empty());
-        assert!(admin.run(&[command]).success().stdout.contains("Total: 0"));
+    // acct2 (fake) synced on creation: its two regions and their zones are listed, read-only.
+    let mut regions = Value::Null;
+    for _ in 0..100 {
+        regions = admin.json(&["cloudregion-list", "--scope", "system", "--filter", "cloudaccount.equals(acct2)"]);
+        if regions["total"] == 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
     }
+    assert_eq!(regions["total"], 2, "{regions}");
+    let region_id = items(&regions, "cloudregions")[0]["id"].as_str().unwrap().to_string();
+    let zones = admin.json(&["zone-list", "--scope", "system", "--filter", &format!("cloudregion_id.equals({region_id})")]);
+    assert!(zones["total"].as_u64().is_some_and(|n| n > 0), "{zones}");
+    assert!(admin.run(&["cloudregion-list", "--scope", "system"]).success().stdout.contains("Total: 2"));
+    admin.run(&["cloudregion-show", &region_id]).success();
     admin.run(&["cloudregion-show", "nowhere"]).failure("NotFoundError");
     admin.run(&["zone-show", "nowhere"]).failure("NotFoundError");
 }

@@ -2,10 +2,15 @@
 //! Credentials are accepted, handed to the store (which encrypts them) and never returned,
 //! logged or echoed in errors.
 
-use strato_store::cloudaccounts::{CloudAccount, CloudAccountUpdate as StoreUpdate, NewCloudAccount};
+use strato_cloud::{CloudError, CloudErrorKind, DriverConfig};
+use strato_store::cloudaccounts::{
+    CloudAccount, CloudAccountUpdate as StoreUpdate, NewCloudAccount, ProjectRule as StoredRule, DEFAULT_SYNC_INTERVAL_SECS,
+};
 use strato_store::secrets::SecretString;
-use strato_types::api::{CloudAccountCreate, CloudAccountList, CloudAccountUpdate, CloudAccountView, Credentials};
-use strato_types::{ProjectId, Provider};
+use strato_types::api::{
+    CloudAccountCreate, CloudAccountList, CloudAccountUpdate, CloudAccountView, Credentials, ProjectRule, ProjectRuleView,
+};
+use strato_types::{DomainId, ProjectId, Provider};
 
 use super::authz::Principal;
 use super::projects::not_found_as;
@@ -17,6 +22,8 @@ use crate::http::query::ListRequest;
 const ENDPOINT_MAX: usize = 2048;
 const CREDENTIALS_MAX_FIELDS: usize = 32;
 const REGIONS_MAX: usize = 512;
+const SYNC_INTERVAL_SECS: std::ops::RangeInclusive<u64> = 60..=86_400;
+const PROJECT_RULES_MAX: usize = 64;
 
 pub(crate) fn view(account: CloudAccount, details: bool) -> CloudAccountView {
     CloudAccountView {
@@ -30,6 +37,18 @@ pub(crate) fn view(account: CloudAccount, details: bool) -> CloudAccountView {
         enabled: account.enabled,
         status: account.status,
         description: account.description,
+        last_error: account.last_error,
+        last_error_at: account.last_error_at,
+        last_connected_at: account.last_connected_at,
+        last_sync_at: account.last_sync_at,
+        last_sync_status: account.last_sync_status,
+        sync_interval_secs: account.sync_interval_secs,
+        capabilities: account.capabilities,
+        project_rules: account
+            .project_rules
+            .into_iter()
+            .map(|r| ProjectRuleView { tag_key: r.tag_key, tag_value: r.tag_value, project_id: r.project_id })
+            .collect(),
         created_at: account.created_at,
         updated_at: account.updated_at,
         project: if details { account.project_name } else { None },
@@ -78,7 +97,76 @@ fn validate_regions(regions: &[String]) -> ApiResult<()> {
     Ok(())
 }
 
+fn validate_sync_interval(secs: u64) -> ApiResult<()> {
+    if SYNC_INTERVAL_SECS.contains(&secs) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_field(
+            "sync_interval_secs",
+            format!("sync_interval_secs must be {}..={} seconds", SYNC_INTERVAL_SECS.start(), SYNC_INTERVAL_SECS.end()),
+        ))
+    }
+}
+
+/// A cloud's refusal of the credentials or the endpoint, as the user sees it: what the cloud
+/// said, never what was sent.
+fn rejected(error: &CloudError) -> ApiError {
+    let what = match error.kind {
+        CloudErrorKind::Unauthorized => "the cloud rejected the credentials",
+        CloudErrorKind::Forbidden => "the credentials may not list regions",
+        CloudErrorKind::InvalidInput => "the cloud account settings are not valid",
+        _ => "the cloud could not be reached with these settings",
+    };
+    ApiError::invalid_field("credentials", format!("{what}: {error}"))
+}
+
 impl App {
+    /// Connects a driver with these settings and lists regions: proves the credentials work.
+    /// Answers the provider's capabilities.
+    async fn check_with_cloud(
+        &self,
+        provider: Provider,
+        credentials: &Credentials,
+        endpoint: Option<&str>,
+        regions: &[String],
+    ) -> ApiResult<Vec<String>> {
+        let driver_provider = self.providers.get(provider.as_str()).map_err(|e| ApiError::invalid_field("provider", e.message))?;
+        let mut creds = strato_cloud::Credentials::new();
+        for (k, v) in &credentials.0 {
+            creds.set(k.clone(), v.clone());
+        }
+        let mut config = DriverConfig::new(format!("validate-{}", uuid::Uuid::new_v4().simple()), creds, self.requests.clone());
+        config.endpoint = endpoint.map(str::to_string);
+        config.default_region = regions.first().cloned();
+        let driver = driver_provider.connect(config).await.map_err(|e| rejected(&e))?;
+        let listed = driver.list_regions().await.map_err(|e| rejected(&e))?;
+        if let Some(missing) = regions.iter().find(|r| !listed.iter().any(|l| &l.base.external_id == *r)) {
+            return Err(ApiError::invalid_field("regions", format!("the cloud has no region {missing:?}")));
+        }
+        Ok(strato_sync::capability_names(driver.capabilities()))
+    }
+
+    /// Project rules as stored: every project named must exist in the account's domain and
+    /// be writable by the caller.
+    async fn resolve_rules(&self, principal: &Principal, domain: DomainId, rules: &[ProjectRule]) -> ApiResult<Vec<StoredRule>> {
+        if rules.len() > PROJECT_RULES_MAX {
+            return Err(ApiError::invalid_field("project_rules", format!("at most {PROJECT_RULES_MAX} rules")));
+        }
+        let mut out = Vec::with_capacity(rules.len());
+        for rule in rules {
+            if rule.tag_key.is_empty() || rule.tag_key.len() > 128 {
+                return Err(ApiError::invalid_field("project_rules", "tag_key must be 1-128 characters"));
+            }
+            let project = self.find_project(principal, None, &rule.project).await?;
+            if project.domain_id != domain {
+                return Err(ApiError::invalid_field("project_rules", format!("project {:?} is not in the account's domain", rule.project)));
+            }
+            principal.check_write("project", &rule.project, project.domain_id, project.id)?;
+            out.push(StoredRule { tag_key: rule.tag_key.clone(), tag_value: rule.tag_value.clone(), project_id: project.id });
+        }
+        Ok(out)
+    }
+
     pub async fn list_cloudaccounts(&self, principal: &Principal, request: ListRequest) -> ApiResult<CloudAccountList> {
         let (query, visibility) = self.resolve_list(principal, request)?;
         let page = self.store.cloudaccounts().list(&query, &visibility).await?;
@@ -91,7 +179,7 @@ impl App {
         })
     }
 
-    async fn find_cloudaccount(&self, principal: &Principal, key: &str) -> ApiResult<CloudAccount> {
+    pub(crate) async fn find_cloudaccount(&self, principal: &Principal, key: &str) -> ApiResult<CloudAccount> {
         let account = self
             .store
             .cloudaccounts()
@@ -138,6 +226,12 @@ impl App {
         if input.credentials.0.is_empty() && !matches!(input.provider, Provider::Kvm | Provider::Fake) {
             return Err(ApiError::invalid_field("credentials", format!("a {} account needs credentials", input.provider)));
         }
+        let sync_interval_secs = input.sync_interval_secs.unwrap_or(DEFAULT_SYNC_INTERVAL_SECS);
+        validate_sync_interval(sync_interval_secs)?;
+        let project_rules = self.resolve_rules(principal, domain_id, input.project_rules.as_deref().unwrap_or_default()).await?;
+        let endpoint = input.endpoint.filter(|e| !e.is_empty());
+        // Nothing is saved unless the cloud accepts the credentials.
+        let capabilities = self.check_with_cloud(input.provider, &input.credentials, endpoint.as_deref(), &regions).await?;
         let credentials = credentials_document(&input.credentials)?;
         let account = self
             .store
@@ -146,14 +240,22 @@ impl App {
                 name: input.name,
                 provider: input.provider,
                 project_id,
-                endpoint: input.endpoint.filter(|e| !e.is_empty()),
+                endpoint,
                 regions,
                 description,
                 credentials,
+                sync_interval_secs,
+                project_rules,
+                connected: Some(capabilities),
             })
             .await?;
         tracing::info!(cloudaccount = %account.id, provider = %account.provider, "cloud account created");
-        Ok(view(account, false))
+        // The first sync starts at once, as Cloudpods does after adding an account.
+        let params = super::sync::SyncParams { cloudaccount_id: account.id, regions: vec![], kinds: vec![], full: false };
+        if let Err(error) = self.enqueue_sync(params).await {
+            tracing::warn!(cloudaccount = %account.id, %error, "enqueueing the first sync failed; the scheduler will");
+        }
+        Ok(view(self.store.cloudaccounts().get(account.id).await?, false))
     }
 
     pub async fn update_cloudaccount(&self, principal: &Principal, key: &str, input: CloudAccountUpdate) -> ApiResult<CloudAccountView> {
@@ -177,6 +279,33 @@ impl App {
         if let Some(regions) = &input.regions {
             validate_regions(regions)?;
         }
+        if let Some(secs) = input.sync_interval_secs {
+            validate_sync_interval(secs)?;
+        }
+        let project_rules = match &input.project_rules {
+            Some(rules) => Some(self.resolve_rules(principal, account.domain_id, rules).await?),
+            None => None,
+        };
+        // New credentials or a new endpoint are checked with the cloud before they are saved.
+        let mut contact = None;
+        if input.credentials.is_some() || matches!(endpoint, Some(Some(_))) {
+            let stored_credentials;
+            let credentials = match &input.credentials {
+                Some(c) => c,
+                None => {
+                    let text = self.store.cloudaccounts().credentials(account.id).await?;
+                    let map = serde_json::from_str(text.expose()).map_err(|_| ApiError::internal("stored credentials are not a JSON object"))?;
+                    stored_credentials = Credentials(map);
+                    &stored_credentials
+                }
+            };
+            let endpoint_now = match &endpoint {
+                Some(e) => e.clone(),
+                None => account.endpoint.clone(),
+            };
+            let regions_now = input.regions.clone().unwrap_or_else(|| account.regions.clone());
+            contact = Some(self.check_with_cloud(account.provider, credentials, endpoint_now.as_deref(), &regions_now).await?);
+        }
         let credentials = input.credentials.as_ref().map(credentials_document).transpose()?;
         let updated = self
             .store
@@ -191,10 +320,21 @@ impl App {
                     regions: input.regions,
                     status: None,
                     credentials,
+                    sync_interval_secs: input.sync_interval_secs,
+                    project_rules,
                 },
             )
             .await?;
+        if let Some(capabilities) = contact {
+            self.store.cloudaccounts().record_contact(account.id, Ok(&capabilities)).await?;
+            return Ok(view(self.store.cloudaccounts().get(account.id).await?, false));
+        }
         Ok(view(updated, false))
+    }
+
+    /// `enable` / `disable`: a disabled account is not synced and takes no operations.
+    pub async fn set_cloudaccount_enabled(&self, principal: &Principal, key: &str, enabled: bool) -> ApiResult<CloudAccountView> {
+        self.update_cloudaccount(principal, key, CloudAccountUpdate { enabled: Some(enabled), ..CloudAccountUpdate::default() }).await
     }
 
     pub async fn delete_cloudaccount(&self, principal: &Principal, key: &str) -> ApiResult<CloudAccountView> {

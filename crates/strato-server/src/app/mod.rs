@@ -6,6 +6,8 @@ pub mod auth;
 pub mod authz;
 mod cloudaccounts;
 mod cloudregions;
+mod sync;
+pub mod tasks;
 mod domains;
 mod projects;
 mod role_assignments;
@@ -18,7 +20,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use strato_cloud::{ProviderRegistry, RequestLayer};
 use strato_store::{MasterKey, MasterKeySource, OpenReport, SecretString, Store, StoreError, StoreOptions};
+use strato_sync::{Reconciler, RegistryDrivers, SyncConfig};
+use strato_tasks::{Engine, EngineConfig, TaskQueue};
 use strato_types::{DomainId, ProjectId, UserId};
 
 use strato_types::ListQuery;
@@ -47,10 +52,20 @@ pub struct AppConfig {
     pub master_key: Option<MasterKey>,
     /// Overrides `STRATO_ADMIN_PASSWORD` (tests).
     pub admin_password: Option<SecretString>,
+    /// The cloud providers this build knows; the binary registers them (one list, in
+    /// `strato_cli::cloudcli::provider_registry`).
+    pub providers: ProviderRegistry,
+    /// Regions synced at once per account.
+    pub sync_region_parallelism: usize,
+    /// How often the periodic sync scheduler looks for due accounts; `None` runs no
+    /// scheduler (on-demand syncs still run).
+    pub sync_tick: Option<Duration>,
+    /// Task workers of this replica.
+    pub task_workers: usize,
 }
 
 impl AppConfig {
-    pub fn from_args(args: &ServeArgs) -> Self {
+    pub fn from_args(args: &ServeArgs, providers: ProviderRegistry) -> Self {
         AppConfig {
             data_dir: args.data_dir.clone(),
             database_url: args.database_url.clone(),
@@ -59,6 +74,10 @@ impl AppConfig {
             token_cache_ttl: auth::TOKEN_CACHE_TTL,
             master_key: None,
             admin_password: None,
+            providers,
+            sync_region_parallelism: args.sync_parallelism,
+            sync_tick: Some(sync::SCHEDULER_TICK),
+            task_workers: args.task_workers,
         }
     }
 }
@@ -69,6 +88,12 @@ pub struct App {
     pub(crate) tokens: auth::TokenCache,
     pub(crate) token_ttl: Duration,
     well_known: WellKnown,
+    pub(crate) providers: ProviderRegistry,
+    /// The shared request layer every driver of this replica calls the cloud through.
+    pub(crate) requests: Arc<RequestLayer>,
+    /// Runs this replica's share of the durable tasks; dropped with the app.
+    engine: Engine,
+    pub(crate) sync_tick: Option<Duration>,
 }
 
 /// Ids of the objects the first start creates, resolved once.
@@ -103,12 +128,22 @@ impl App {
             system_project: system_project.id,
             admin_user: admin_user.id,
         };
+        let requests = Arc::new(RequestLayer::default());
+        let drivers = Arc::new(RegistryDrivers { registry: config.providers.clone(), requests: requests.clone() });
+        let sync_config = SyncConfig { region_parallelism: config.sync_region_parallelism.max(1), ..SyncConfig::default() };
+        let reconciler = Reconciler::new(store.clone(), drivers, sync_config);
+        let engine_config = EngineConfig { workers: config.task_workers.max(1), ..EngineConfig::default() };
+        let engine = Engine::start(store.clone(), tasks::registry(&reconciler), engine_config);
         let app = App {
             store,
             metrics: Arc::new(Metrics::new()),
             tokens: auth::TokenCache::new(config.token_cache_ttl),
             token_ttl: config.token_ttl,
             well_known,
+            providers: config.providers,
+            requests,
+            engine,
+            sync_tick: config.sync_tick,
         };
         Ok((app, report))
     }
@@ -136,6 +171,11 @@ impl App {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Enqueue, read, cancel and retry tasks (new tasks start at once on this replica).
+    pub fn tasks(&self) -> TaskQueue {
+        self.engine.queue()
     }
 
     /// Readiness: the store answers and its migrations are applied.

@@ -5,13 +5,16 @@ use std::sync::Arc;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::Json;
-use strato_types::api::{CloudAccountCreate, CloudAccountList, CloudAccountUpdate, CloudAccountView, ErrorBody};
+use strato_types::api::{
+    CloudAccountCreate, CloudAccountList, CloudAccountSync, CloudAccountUpdate, CloudAccountView, ErrorBody, SyncHistoryList,
+    TaskView,
+};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::authz::Principal;
 use crate::app::App;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
 use crate::http::query::{parse_details, ListParams, ListRequest, ShowParams};
 
@@ -19,6 +22,10 @@ pub fn routes() -> OpenApiRouter<Arc<App>> {
     OpenApiRouter::new()
         .routes(routes!(list_cloudaccount, create_cloudaccount))
         .routes(routes!(show_cloudaccount, update_cloudaccount, delete_cloudaccount))
+        .routes(routes!(sync_cloudaccount))
+        .routes(routes!(enable_cloudaccount))
+        .routes(routes!(disable_cloudaccount))
+        .routes(routes!(cloudaccount_sync_history))
 }
 
 /// List cloudaccounts visible in the requested scope.
@@ -114,4 +121,97 @@ async fn delete_cloudaccount(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<CloudAccountView>> {
     Ok(Json(app.delete_cloudaccount(&principal, &id).await?))
+}
+
+/// Start a sync of the account: 202 with the task. While one runs, it is answered instead.
+#[utoipa::path(post, path = "/cloudaccounts/{id}/sync", tag = "cloud", request_body = CloudAccountSync,
+    params(("id" = String, Path, description = "Id or name")),
+    responses(
+        (status = 202, body = TaskView),
+        (status = 400, description = "Bad input (unknown kind or region)", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Read-only for the caller", body = ErrorBody),
+        (status = 404, description = "No such object, or not visible to the caller", body = ErrorBody),
+        (status = 409, description = "The account is disabled", body = ErrorBody)
+    ))]
+async fn sync_cloudaccount(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(input): ApiJson<CloudAccountSync>,
+) -> ApiResult<(StatusCode, Json<TaskView>)> {
+    Ok((StatusCode::ACCEPTED, Json(app.sync_cloudaccount(&principal, &id, input).await?)))
+}
+
+/// Enable the account: it syncs again and takes operations.
+#[utoipa::path(post, path = "/cloudaccounts/{id}/enable", tag = "cloud",
+    params(("id" = String, Path, description = "Id or name")),
+    responses(
+        (status = 200, body = CloudAccountView),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Read-only for the caller", body = ErrorBody),
+        (status = 404, description = "No such object, or not visible to the caller", body = ErrorBody)
+    ))]
+async fn enable_cloudaccount(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<CloudAccountView>> {
+    Ok(Json(app.set_cloudaccount_enabled(&principal, &id, true).await?))
+}
+
+/// Disable the account: no syncs, no operations; its resources stay listed.
+#[utoipa::path(post, path = "/cloudaccounts/{id}/disable", tag = "cloud",
+    params(("id" = String, Path, description = "Id or name")),
+    responses(
+        (status = 200, body = CloudAccountView),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Read-only for the caller", body = ErrorBody),
+        (status = 404, description = "No such object, or not visible to the caller", body = ErrorBody)
+    ))]
+async fn disable_cloudaccount(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<CloudAccountView>> {
+    Ok(Json(app.set_cloudaccount_enabled(&principal, &id, false).await?))
+}
+
+/// Documentation of the sync history parameters.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct HistoryParams {
+    /// Only this run (the id of the sync task).
+    run_id: Option<String>,
+    /// Most rows (default 200, max 2000).
+    limit: Option<u32>,
+}
+
+/// Sync history: a row per (region, kind) per run, newest run first.
+#[utoipa::path(get, path = "/cloudaccounts/{id}/sync_history", tag = "cloud",
+    params(("id" = String, Path, description = "Id or name"), HistoryParams),
+    responses(
+        (status = 200, body = SyncHistoryList),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 404, description = "No such object, or not visible to the caller", body = ErrorBody)
+    ))]
+async fn cloudaccount_sync_history(
+    State(app): State<Arc<App>>,
+    principal: Principal,
+    ApiPath(id): ApiPath<String>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<SyncHistoryList>> {
+    let (mut run_id, mut limit) = (None, None);
+    for (key, value) in form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes()) {
+        match key.as_ref() {
+            "run_id" => run_id = Some(value.into_owned()),
+            "limit" => {
+                limit = Some(value.parse::<u32>().map_err(|_| ApiError::invalid_field("limit", "limit must be a number"))?)
+            }
+            other => return Err(ApiError::invalid_field(other, format!("unknown query parameter {other:?}"))),
+        }
+    }
+    Ok(Json(app.cloudaccount_sync_history(&principal, &id, run_id.as_deref(), limit).await?))
 }

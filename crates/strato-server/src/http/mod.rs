@@ -9,6 +9,7 @@ pub mod health;
 mod projects;
 pub mod query;
 mod role_assignments;
+mod tasks;
 mod tokens;
 mod users;
 mod zones;
@@ -37,4 +38,5 @@ pub fn api_router() -> OpenApiRouter<Arc<App>> {
         .merge(cloudaccounts::routes())
         .merge(cloudregions::routes())
         .merge(zones::routes())
+        .merge(tasks::routes())
 }

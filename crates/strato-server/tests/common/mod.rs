@@ -64,6 +64,14 @@ impl Answer {
     }
 }
 
+/// The providers the in-process tests use: `fake` (in memory). Real drivers are tested
+/// through the binary (crates/strato/tests) against moto and qemu.
+pub fn test_providers() -> strato_cloud::ProviderRegistry {
+    let mut registry = strato_cloud::ProviderRegistry::new();
+    strato_provider_fake::register(&mut registry).expect("registering fake");
+    registry
+}
+
 impl TestApp {
     pub async fn start(backend: Backend) -> TestApp {
         Self::start_with_ttl(backend, 3600).await
@@ -86,6 +94,10 @@ impl TestApp {
             token_cache_ttl: std::time::Duration::from_secs(5),
             master_key: Some(strato_store::secrets::MasterKey::generate()),
             admin_password: Some(strato_store::SecretString::new(ADMIN_PASSWORD)),
+            providers: test_providers(),
+            sync_region_parallelism: 4,
+            sync_tick: None,
+            task_workers: 8,
         };
         let (app, _report) = strato_server::app::App::open(config).await.expect("opening the app");
         let app = Arc::new(app);

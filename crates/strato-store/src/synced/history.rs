@@ -143,11 +143,17 @@ impl Synced<'_> {
 
     /// History of an account, newest run first (rows of a run in insertion order).
     pub async fn history(&self, account: CloudAccountId, limit: i64) -> StoreResult<Vec<SyncHistoryRow>> {
+        self.history_of(account, None, limit).await
+    }
+
+    /// History of an account, or of one of its runs, newest run first.
+    pub async fn history_of(&self, account: CloudAccountId, run: Option<SyncRunId>, limit: i64) -> StoreResult<Vec<SyncHistoryRow>> {
         let rows: Vec<HistoryTuple> = with_db!(self.store.db(), pool => sqlx::query_as(
             "SELECT run_id, cloudaccount_id, region, kind, status, added, updated, removed, errors, duplicates, cloud_requests, \
              duration_ms, error, started_at, finished_at FROM sync_history WHERE cloudaccount_id = $1 \
-             ORDER BY started_at DESC, id DESC LIMIT $2")
-            .bind(account.to_string()).bind(limit).fetch_all(pool).await?);
+             AND ($3 = '' OR run_id = $3) ORDER BY started_at DESC, run_id DESC, id ASC LIMIT $2")
+            .bind(account.to_string()).bind(limit).bind(run.map(|r| r.to_string()).unwrap_or_default())
+            .fetch_all(pool).await?);
         rows.into_iter()
             .map(|r| {
                 let n = |v: i64| u64::try_from(v).unwrap_or(0);

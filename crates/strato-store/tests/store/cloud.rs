@@ -19,6 +19,9 @@ pub fn account(name: &str, provider: Provider, project: &Project) -> NewCloudAcc
         regions: vec!["us-east-1".into()],
         description: String::new(),
         credentials: SecretString::new(format!(r#"{{"access_key_id":"AKIA{name}","secret_access_key":"very-secret-{name}"}}"#)),
+        sync_interval_secs: strato_store::cloudaccounts::DEFAULT_SYNC_INTERVAL_SECS,
+        project_rules: vec![],
+        connected: None,
     }
 }
 

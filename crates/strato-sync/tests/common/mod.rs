@@ -54,6 +54,9 @@ impl Env {
                 regions: vec![],
                 description: String::new(),
                 credentials: SecretString::new("{}"),
+                sync_interval_secs: strato_store::cloudaccounts::DEFAULT_SYNC_INTERVAL_SECS,
+                project_rules: vec![],
+                connected: None,
             })
             .await
             .expect("create account")

@@ -6,8 +6,13 @@ mod cloud;
 mod error;
 mod identity;
 mod lists;
+mod task;
 
-pub use cloud::{CloudAccountCreate, CloudAccountUpdate, CloudAccountView, CloudRegionView, Credentials, ZoneView};
+pub use cloud::{
+    ChangeList, ChangeView, CloudAccountCreate, CloudAccountSync, CloudAccountUpdate, CloudAccountView, CloudRegionView,
+    Credentials, ProjectRule, ProjectRuleView, SyncHistoryList, SyncHistoryView, ZoneView,
+};
+pub use task::{TaskStepView, TaskView};
 pub use error::{ErrorBody, ErrorDetail};
 pub use identity::{
     DomainCreate, DomainUpdate, DomainView, LoginRequest, LoginResponse, Password, ProjectCreate, ProjectUpdate,
