@@ -318,6 +318,15 @@ impl Tasks<'_> {
         row.map(Row::into_record).transpose()
     }
 
+    /// Ids of the objects of `target_kind` that an unfinished task works on (sync leaves
+    /// those rows alone: the operation owns their state until it ends).
+    pub async fn busy_targets(&self, target_kind: &str) -> StoreResult<std::collections::HashSet<String>> {
+        let ids: Vec<String> = with_db!(self.db(), pool => sqlx::query_scalar(
+            "SELECT target_id FROM tasks WHERE target_kind = $1 AND status IN ('queued', 'running', 'waiting')")
+            .bind(target_kind).fetch_all(pool).await?);
+        Ok(ids.into_iter().collect())
+    }
+
     /// Tasks of a parent, oldest first.
     pub async fn children(&self, parent: TaskId) -> StoreResult<Vec<TaskRecord>> {
         let sql = format!("SELECT {COLUMNS} FROM tasks WHERE parent_id = $1 ORDER BY created_at, id");

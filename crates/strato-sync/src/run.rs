@@ -206,6 +206,26 @@ impl Ctx {
             }
         };
         let mut plan = merge::plan_with(desired, stored, None, self.request.full);
+        // A row with a running operation belongs to that operation until it ends (its
+        // transitional status must not be overwritten); the operation re-reads it itself.
+        match self.rec.store.tasks().busy_targets(def.kind).await {
+            Ok(busy) if !busy.is_empty() => {
+                let before = plan.updates.len() + plan.removals.len();
+                plan.updates.retain(|u| !busy.contains(&u.id.to_string()));
+                plan.removals.retain(|r| !busy.contains(&r.id.to_string()));
+                let held = before - plan.updates.len() - plan.removals.len();
+                if held > 0 {
+                    tracing::info!(account = %self.account.id, region, %kind, held, "rows with running operations left alone");
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                rep.status = ScopeStatus::Failed;
+                rep.error = Some(format!("reading running operations: {e}"));
+                rep.duration = started.elapsed();
+                return (rep, plan.ids);
+            }
+        }
         rep.duplicates = std::mem::take(&mut plan.duplicates);
         if !plan.duplicates.is_empty() {
             tracing::warn!(account = %self.account.id, region, %kind, duplicates = plan.duplicates.len(), "cloud listed duplicate external ids");

@@ -351,3 +351,64 @@ both!(expired_lease_is_taken_over, |env: Env| async move {
     assert!(!leases.acquire(account, "x", "two", Duration::from_secs(60)).await.unwrap());
     assert!(leases.acquire(account, "x", "one", Duration::from_secs(60)).await.unwrap(), "the holder renews");
 });
+
+both!(rows_with_running_operations_are_left_alone, |env: Env| async move {
+    let cloud = cloud(SMALL);
+    let d = driver(&cloud);
+    let account = env.account("a1").await;
+    let rec = reconciler(&env.store, &cloud, "r1", None);
+    rec.sync_account(account).await.expect("sync");
+    let r1 = "fake-region-1";
+    let rid = region_id(&env, account, r1).await;
+    let servers = d.list_servers(r1).await.unwrap();
+    let (busy, doomed) = (servers[0].base.external_id.clone(), servers[1].base.external_id.clone());
+    let rows = env.store.synced().scan(def(ResourceKind::Server), account, Some(rid)).await.unwrap();
+    let busy_row = rows.iter().find(|r| r.external_id == busy).unwrap().clone();
+    let doomed_row = rows.iter().find(|r| r.external_id == doomed).unwrap().clone();
+    // An operation is under way on both rows (a queued task each; no engine runs it).
+    for row in [&busy_row, &doomed_row] {
+        let mut task = strato_store::NewTask::new("server.stop", serde_json::json!({}));
+        task.target = Some(strato_store::TaskTarget { kind: "server".into(), id: row.id.to_string() });
+        env.store.tasks().create(&task).await.unwrap();
+    }
+    let mut tags = Tags::new();
+    tags.insert("env".into(), "changed".into());
+    d.set_tags(r1, ResourceKind::Server, &busy, &tags, false).await.unwrap();
+    d.delete_server(r1, &doomed).await.unwrap();
+    let outcome = rec.sync_account(account).await.expect("resync");
+    assert_eq!(outcome.status, RunStatus::Succeeded, "{:?}", outcome.scopes);
+    let after = env.store.synced().scan(def(ResourceKind::Server), account, Some(rid)).await.unwrap();
+    let kept = after.iter().find(|r| r.external_id == busy).expect("busy row kept");
+    assert_eq!(kept.sync_hash, busy_row.sync_hash, "sync overwrote a row whose operation is running");
+    assert!(after.iter().any(|r| r.external_id == doomed), "sync removed a row whose operation is running");
+});
+
+both!(a_request_limits_regions_and_kinds, |env: Env| async move {
+    let cloud = cloud(SMALL);
+    let d = driver(&cloud);
+    let account = env.account("a1").await;
+    let rec = reconciler(&env.store, &cloud, "r1", None);
+    rec.sync_account(account).await.expect("sync");
+    let (r1, r2) = ("fake-region-1", "fake-region-2");
+    for region in [r1, r2] {
+        let s = d.list_servers(region).await.unwrap()[0].base.external_id.clone();
+        d.delete_server(region, &s).await.unwrap();
+        let disk = d.list_disks(region).await.unwrap().into_iter().find(|x| x.server_id.is_none()).unwrap();
+        d.delete_disk(region, &disk.base.external_id).await.unwrap();
+    }
+    let request = strato_sync::SyncRequest { regions: vec![r2.into()], kinds: vec![ResourceKind::Server], full: false };
+    let outcome = rec.sync(account, strato_store::synced::SyncRunId::new(), request, None).await.expect("sync");
+    assert_eq!(outcome.status, RunStatus::Succeeded, "{:?}", outcome.scopes);
+    let scopes: Vec<(String, ResourceKind)> = outcome.scopes.iter().map(|s| (s.region.clone(), s.kind)).collect();
+    assert_eq!(scopes, [(r2.to_string(), ResourceKind::Server)]);
+    assert_eq!(outcome.scopes[0].removed, 1);
+    // Region 1 and region 2's disks were not synced: they still hold the deleted ones.
+    assert_ne!(store_ids(&env, account, ResourceKind::Server, r1).await, cloud_ids(&d, ResourceKind::Server, r1).await);
+    assert_ne!(store_ids(&env, account, ResourceKind::Disk, r2).await, cloud_ids(&d, ResourceKind::Disk, r2).await);
+    assert_eq!(store_ids(&env, account, ResourceKind::Server, r2).await, cloud_ids(&d, ResourceKind::Server, r2).await);
+    // A full sync of everything puts every row back in line.
+    let full = strato_sync::SyncRequest { full: true, ..Default::default() };
+    let outcome = rec.sync(account, strato_store::synced::SyncRunId::new(), full, None).await.expect("full sync");
+    assert_eq!(outcome.status, RunStatus::Succeeded);
+    assert_mirrors(&env, account, &cloud).await;
+});
