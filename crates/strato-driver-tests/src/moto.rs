@@ -15,6 +15,12 @@ pub struct MotoServer {
 impl MotoServer {
     /// Start moto from `$STRATO_TEST_MOTO_SERVER`; the error says to run `scripts/test` when unset.
     pub fn start() -> Result<Self, String> {
+        Self::start_with_env(&[])
+    }
+
+    /// Start moto with extra environment, e.g. `INITIAL_NO_AUTH_ACTION_COUNT=3` to turn on
+    /// IAM authentication after the first three calls (which then create a real user and key).
+    pub fn start_with_env(env: &[(&str, &str)]) -> Result<Self, String> {
         let bin = std::env::var(MOTO_ENV).map_err(|_| format!("{MOTO_ENV} is not set: run the tests through `scripts/test` (it installs moto and sets it)"))?;
         let port = {
             let probe = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
@@ -24,6 +30,7 @@ impl MotoServer {
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("MOTO_ENABLE_AMI_VALIDATION", "1")
             .env("MOTO_EC2_ENABLE_INSTANCE_TYPE_VALIDATION", "1")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

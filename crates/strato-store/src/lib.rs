@@ -16,6 +16,11 @@
 //!   (by typed id), `get_by_name` (where names are unique), `list`, `update` (where writable),
 //!   `delete`. Records carry typed ids, enums and `DateTime<Utc>`; `*_name` fields of
 //!   referenced objects are filled by `get` always and by `list` when `query.details`.
+//! - **Synced kinds** (vpcs, networks, secgroups, skus, disks, servers, elasticsearches), one
+//!   generic reader: `store.synced().list(def, &query, &visibility)`, `.get(def, id)`,
+//!   `.find(def, id_or_name, &visibility)` with `def = synced::kind_by_plural("servers")`;
+//!   records are `synced::SyncedRecord` (typed columns as `attributes`, child tables as JSON
+//!   `children`); `Synced::fields(def)` is the filter whitelist, including `tags` (`list.rs`).
 //! - **List**: `list(&ListQuery, &Visibility) -> Page<Record>` with `Visibility::All`,
 //!   `::Domain(id)` or `::Projects(ids)`. Filters, order_by and search are checked against
 //!   each kind's whitelist (`FIELDS` constants in each kind's module); unknown fields or

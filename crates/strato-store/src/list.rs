@@ -29,6 +29,10 @@ pub enum FieldType {
     Timestamp,
     /// Text limited to the values listed (space separated, as `EXPECTED` of a text enum).
     Enum(&'static str),
+    /// A whole-number column; filter values are integers.
+    Int,
+    /// A JSON object of tags (`tags_json`); see `tags_condition` for the operators.
+    Tags,
 }
 
 /// One filterable and orderable field of a kind.
@@ -48,6 +52,11 @@ pub(crate) const fn field(name: &'static str, expr: &'static str, ty: FieldType)
 /// A sub-select field (e.g. a referenced object's name): filterable, not orderable.
 pub(crate) const fn lookup(name: &'static str, expr: &'static str) -> Field {
     Field { name, expr, ty: FieldType::Text, orderable: false }
+}
+
+/// The tags of a synced kind: filterable (see `tags_condition`), not orderable.
+pub(crate) const fn tags_field(expr: &'static str) -> Field {
+    Field { name: "tags", expr, ty: FieldType::Tags, orderable: false }
 }
 
 /// How to list one kind.
@@ -122,6 +131,65 @@ fn convert(field: &Field, value: &str) -> StoreResult<SqlValue> {
             }
             SqlValue::Text(value.to_string())
         }
+        FieldType::Int => {
+            SqlValue::Int(value.trim().parse().map_err(|_| bad(format!("{value:?} is not a whole number")))?)
+        }
+        FieldType::Tags => return Err(bad("tags take key=value pairs".into())),
+    })
+}
+
+/// A tag filter. Tags are stored as compact JSON of a sorted map (`{"k":"v",...}`, serde_json),
+/// so with the leading `{` read as `,` every pair appears as `,"k":"v"` (and every key as
+/// `,"k":`). JSON escapes the quotes inside keys and values, so such a text can only match a
+/// whole key and a whole value. Matched with `instr`/`strpos`: exact, case-sensitive, and
+/// without wildcards to escape. Semantics:
+/// - `equals`/`in(k=v, ...)`: has any of these pairs; `notequals`/`notin`: has none of them;
+/// - `contains(k, ...)`: has any of these keys;
+/// - `isnull`: no tags at all; `isnotnull`: at least one tag.
+fn tags_condition(w: &mut Where, backend: Backend, field: &Field, filter: &strato_types::Filter) -> StoreResult<String> {
+    let find = match backend {
+        Backend::Sqlite => "instr",
+        Backend::Postgres => "strpos",
+    };
+    let expr = field.expr;
+    let json = |s: &str| serde_json::to_string(s).map_err(|e| StoreError::invalid(field.name, e.to_string()));
+    let mut any = |needles: Vec<String>| {
+        let ors: Vec<String> = needles
+            .into_iter()
+            .map(|n| {
+                let p = w.bind(SqlValue::Text(n));
+                format!("{find}(',' || substr({expr}, 2), {p}) > 0")
+            })
+            .collect();
+        format!("({})", ors.join(" OR "))
+    };
+    Ok(match filter.op {
+        FilterOp::Equals | FilterOp::In | FilterOp::NotEquals | FilterOp::NotIn => {
+            let mut needles = Vec::with_capacity(filter.values.len());
+            for v in &filter.values {
+                let (key, value) = v
+                    .split_once('=')
+                    .ok_or_else(|| StoreError::invalid(field.name, format!("{v:?} is not key=value")))?;
+                needles.push(format!(",{}:{}", json(key)?, json(value)?));
+            }
+            let matched = any(needles);
+            match filter.op {
+                FilterOp::Equals | FilterOp::In => matched,
+                _ => format!("NOT {matched}"),
+            }
+        }
+        FilterOp::Contains => {
+            let needles = filter.values.iter().map(|k| Ok(format!(",{}:", json(k)?))).collect::<StoreResult<Vec<_>>>()?;
+            any(needles)
+        }
+        FilterOp::IsNull => format!("{expr} = '{{}}'"),
+        FilterOp::IsNotNull => format!("{expr} <> '{{}}'"),
+        _ => {
+            return Err(StoreError::invalid(
+                filter.field.clone(),
+                format!("operator {} does not apply to field {} (use equals, notequals, in, notin, contains, isnull, isnotnull)", filter.op, field.name),
+            ))
+        }
     })
 }
 
@@ -180,9 +248,14 @@ impl KindSpec {
 
         for filter in &query.filters {
             let field = self.field(&filter.field)?;
+            if field.ty == FieldType::Tags {
+                let part = tags_condition(&mut w, backend, field, filter)?;
+                w.parts.push(part);
+                continue;
+            }
             let expr = field.expr;
             let textual = matches!(field.ty, FieldType::Text | FieldType::Id | FieldType::Enum(_));
-            let ordered = matches!(field.ty, FieldType::Text | FieldType::Timestamp | FieldType::Id);
+            let ordered = matches!(field.ty, FieldType::Text | FieldType::Timestamp | FieldType::Id | FieldType::Int);
             let op_unfit = || {
                 StoreError::invalid(filter.field.clone(), format!("operator {} does not apply to field {}", filter.op, field.name))
             };

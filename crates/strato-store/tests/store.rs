@@ -10,3 +10,5 @@ mod identity;
 mod lists;
 #[path = "store/secrets.rs"]
 mod secrets;
+#[path = "store/synced_query.rs"]
+mod synced_query;

@@ -194,6 +194,12 @@ impl Ctx {
         let listing: Result<Vec<Desired>, _> = listing;
         rep.cloud_requests = self.requests(region).saturating_sub(requests_before);
         let desired = match listing {
+            // A region filter on the account: regions outside it are not ours, so they are
+            // never inserted (and any stored earlier are removed by the merge).
+            Ok(mut d) if kind == ResourceKind::CloudRegion && !self.account.regions.is_empty() => {
+                d.retain(|r| self.account.regions.contains(&r.external_id));
+                d
+            }
             Ok(d) => d,
             Err(e) => {
                 rep.status = if e.is_not_implemented() { ScopeStatus::NotSupported } else { ScopeStatus::Failed };
@@ -386,11 +392,7 @@ pub(crate) async fn sync_account(
     let mut scopes = Vec::new();
     if ctx.request.regions.is_empty() && ctx.request.covers(ResourceKind::CloudRegion) {
         let rep = if leases.acquire(account_id, "", &cfg.owner, cfg.lease_ttl).await? {
-            let (mut rep, _) = ctx.sync_kind(ResourceKind::CloudRegion, "", None, &Resolver::default()).await;
-            // a region filter on the account: regions outside it are not ours
-            if !ctx.account.regions.is_empty() && rep.status == ScopeStatus::Succeeded {
-                rep = filter_regions(&ctx, rep).await?;
-            }
+            let (rep, _) = ctx.sync_kind(ResourceKind::CloudRegion, "", None, &Resolver::default()).await;
             leases.release(account_id, "", &cfg.owner).await?;
             rep
         } else {
@@ -468,23 +470,6 @@ pub fn capability_names(caps: strato_cloud::CapabilitySet) -> Vec<String> {
 
 fn order(kind: ResourceKind) -> usize {
     kinds::REGION_KINDS.iter().position(|k| *k == kind).map(|p| p + 1).unwrap_or(0)
-}
-
-/// Regions the account is not configured for are removed like regions the cloud dropped.
-async fn filter_regions(ctx: &Ctx, rep: ScopeReport) -> Result<ScopeReport, SyncError> {
-    let def = kinds::def(ResourceKind::CloudRegion);
-    let stored = ctx.rec.store.synced().scan(def, ctx.account.id, None).await?;
-    let outside: Vec<_> = stored.into_iter().filter(|r| !ctx.account.regions.contains(&r.external_id)).collect();
-    if outside.is_empty() {
-        return Ok(rep);
-    }
-    let changes = merge::changes(def, ctx.account.id, &ctx.run.to_string(), &[], &[], &outside);
-    let batch = Batch { removals: outside.iter().map(|r| r.id).collect(), changes, ..Batch::default() };
-    ctx.rec.store.synced().apply(def, &ctx.scope(None), &batch).await?;
-    let mut rep = rep;
-    rep.removed += outside.len() as u64;
-    rep.added = rep.added.saturating_sub(outside.len() as u64);
-    Ok(rep)
 }
 
 pub(crate) async fn refresh_one(

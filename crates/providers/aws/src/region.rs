@@ -37,8 +37,9 @@ impl AwsDriver {
                     Some("available") | None => ResourceStatus::Available,
                     _ => ResourceStatus::Unavailable,
                 };
-                let id = z.zone_id().unwrap_or(name);
-                Some(ExtZone { base: ExtBase::new(id, name), status, region: region.to_string() })
+                // The zone's name is its external id: servers, volumes and subnets name their zone
+                // by name (zone ids like use1-az6 appear nowhere else in the EC2 answers).
+                Some(ExtZone { base: ExtBase::new(name, name), status, region: region.to_string() })
             })
             .collect())
     }

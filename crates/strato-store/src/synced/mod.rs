@@ -15,6 +15,7 @@ pub mod elasticsearches;
 pub mod history;
 pub mod leases;
 pub mod networks;
+pub mod query;
 pub mod regions;
 pub mod secgroups;
 pub mod servers;
@@ -30,6 +31,7 @@ use crate::Store;
 
 pub use history::{ChangeEntry, ChangeSource, SyncHistoryRow, SyncScopeStatus};
 pub use leases::Leases;
+pub use query::{kind_by_plural, listed_kinds, value_json, SyncedRecord};
 
 strato_types::typed_id!(ResourceId, "resource");
 strato_types::typed_id!(SyncRunId, "sync run");
