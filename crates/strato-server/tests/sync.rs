@@ -165,7 +165,46 @@ async fn delete_purges_everything(backend: Backend) {
     assert_eq!(rows(&keep).await, kept_before, "the other account lost rows");
 }
 
+async fn synced_kinds_are_listed_and_shown(backend: Backend) {
+    let t = TestApp::start(backend).await;
+    let admin = t.admin_token.clone();
+    let alice = t.user_in_project("alice", "pa", "member").await;
+    let bob = t.user_in_project("bob", "pb", "member").await;
+    let id = t.post("/cloudaccounts", &alice, json!({"name": "fa", "provider": "fake", "project": "pa"})).await.assert_status(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    wait_synced(&t, &admin, &id).await;
+    for plural in ["vpcs", "networks", "secgroups", "skus", "disks", "servers", "elasticsearches"] {
+        let list = t.get(&format!("/{plural}?details=true&limit=2"), &alice).await.assert_status(200).clone();
+        assert!(list["total"].as_u64().is_some_and(|n| n > 0), "{plural}: {list}");
+        let first = &list[plural][0];
+        assert_eq!(first["cloudaccount"], "fa", "{plural}: {first}");
+        assert_eq!(first["project"], "pa");
+        // Bob, in another project, sees none of them and cannot show one.
+        assert_eq!(t.get(&format!("/{plural}"), &bob).await.assert_status(200)["total"], 0);
+        let oid = first["id"].as_str().unwrap();
+        t.get(&format!("/{plural}/{oid}"), &bob).await.assert_error(404, "NotFoundError");
+        t.get(&format!("/{plural}/{oid}/changes"), &bob).await.assert_error(404, "NotFoundError");
+        let shown = t.get(&format!("/{plural}/{oid}?details=true"), &alice).await.assert_status(200).clone();
+        assert_eq!(shown["id"], first["id"]);
+        assert!(shown["cloudregion"].is_string(), "{shown}");
+        assert_eq!(t.get(&format!("/{plural}/{oid}/changes"), &alice).await.assert_status(200)["total"], 0);
+    }
+    // Kind fields filter and order; children come with the server.
+    let servers = t.get("/servers?filter=cloudregion.equals(fake-region-1)&filter=cpu.ge(1)&order_by=name", &alice).await;
+    let servers = servers.assert_status(200).clone();
+    assert!(servers["total"].as_u64().is_some_and(|n| n > 0), "{servers}");
+    assert!(servers["servers"].as_array().unwrap().iter().all(|s| s["cpu"].as_i64() >= Some(1) && s["secgroups"].is_array()));
+    // Bad input: a 400 naming the field, never a 500.
+    t.get("/servers?filter=color.equals(red)", &alice).await.assert_error(400, "InvalidInputError");
+    t.get("/servers?filter=cpu.ge(many)", &alice).await.assert_error(400, "InvalidInputError");
+    t.get("/servers?filter=tags.lt(x)", &alice).await.assert_error(400, "InvalidInputError");
+    t.get("/servers/no-such-server", &alice).await.assert_error(404, "NotFoundError");
+}
+
 both_backends!(
+    synced_kinds_are_listed_and_shown,
     create_validates_and_first_sync_runs,
     on_demand_sync_by_region_and_kind,
     others_cannot_sync_or_see_tasks,

@@ -241,6 +241,15 @@ fn read_only_kinds(admin: &Cli) {
     assert!(zones["total"].as_u64().is_some_and(|n| n > 0), "{zones}");
     assert!(admin.run(&["cloudregion-list", "--scope", "system"]).success().stdout.contains("Total: 2"));
     admin.run(&["cloudregion-show", &region_id]).success();
+    // The synced kinds are listed and shown too, with their change history.
+    let servers = admin.json(&["server-list", "--scope", "system", "--filter", "cloudaccount.equals(acct2)", "--details"]);
+    let server = items(&servers, "servers").first().expect("acct2 synced servers").clone();
+    assert_eq!(server["cloudaccount"], "acct2", "{server}");
+    let id = server["id"].as_str().unwrap();
+    assert!(admin.run(&["server-show", id]).success().stdout.contains("instance_type"));
+    assert!(admin.run(&["server-changes", id]).success().stdout.contains("Total: 0"));
+    let history = admin.json(&["cloudaccount-sync-history", "acct2"]);
+    assert!(history["total"].as_u64().is_some_and(|n| n > 0), "{history}");
     admin.run(&["cloudregion-show", "nowhere"]).failure("NotFoundError");
     admin.run(&["zone-show", "nowhere"]).failure("NotFoundError");
 }

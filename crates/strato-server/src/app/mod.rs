@@ -10,6 +10,7 @@ mod sync;
 pub mod tasks;
 mod domains;
 mod projects;
+mod resources;
 mod role_assignments;
 mod tokens;
 mod users;

@@ -8,6 +8,7 @@ mod domains;
 pub mod health;
 mod projects;
 pub mod query;
+mod resources;
 mod role_assignments;
 mod tasks;
 mod tokens;
@@ -39,4 +40,5 @@ pub fn api_router() -> OpenApiRouter<Arc<App>> {
         .merge(cloudregions::routes())
         .merge(zones::routes())
         .merge(tasks::routes())
+        .merge(resources::routes())
 }

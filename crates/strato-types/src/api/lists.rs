@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::cloud::{CloudAccountView, CloudRegionView, ZoneView};
+use super::resource::ResourceView;
 use super::identity::{DomainView, ProjectView, RoleAssignmentView, TokenView, UserView};
 
 macro_rules! list_answer {
@@ -27,3 +28,10 @@ list_answer!(TokenList, tokens, TokenView);
 list_answer!(CloudAccountList, cloudaccounts, CloudAccountView);
 list_answer!(CloudRegionList, cloudregions, CloudRegionView);
 list_answer!(ZoneList, zones, ZoneView);
+list_answer!(VpcList, vpcs, ResourceView);
+list_answer!(NetworkList, networks, ResourceView);
+list_answer!(SecgroupList, secgroups, ResourceView);
+list_answer!(SkuList, skus, ResourceView);
+list_answer!(DiskList, disks, ResourceView);
+list_answer!(ServerList, servers, ResourceView);
+list_answer!(ElasticsearchList, elasticsearches, ResourceView);

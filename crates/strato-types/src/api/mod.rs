@@ -6,12 +6,14 @@ mod cloud;
 mod error;
 mod identity;
 mod lists;
+mod resource;
 mod task;
 
 pub use cloud::{
     ChangeList, ChangeView, CloudAccountCreate, CloudAccountSync, CloudAccountUpdate, CloudAccountView, CloudRegionView,
     Credentials, ProjectRule, ProjectRuleView, SyncHistoryList, SyncHistoryView, ZoneView,
 };
+pub use resource::ResourceView;
 pub use task::{TaskStepView, TaskView};
 pub use error::{ErrorBody, ErrorDetail};
 pub use identity::{
@@ -20,5 +22,6 @@ pub use identity::{
     UserUpdate, UserView, WhoAmI,
 };
 pub use lists::{
-    CloudAccountList, CloudRegionList, DomainList, ProjectList, RoleAssignmentList, TokenList, UserList, ZoneList,
+    CloudAccountList, CloudRegionList, DiskList, DomainList, ElasticsearchList, NetworkList, ProjectList, RoleAssignmentList,
+    SecgroupList, ServerList, SkuList, TokenList, UserList, VpcList, ZoneList,
 };
