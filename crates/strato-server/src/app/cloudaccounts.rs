@@ -251,8 +251,7 @@ impl App {
             .await?;
         tracing::info!(cloudaccount = %account.id, provider = %account.provider, "cloud account created");
         // The first sync starts at once, as Cloudpods does after adding an account.
-        let params = super::sync::SyncParams { cloudaccount_id: account.id, regions: vec![], kinds: vec![], full: false };
-        if let Err(error) = self.enqueue_sync(params).await {
+        if let Err(error) = self.enqueue_sync(super::sync::SyncParams::whole(account.id)).await {
             tracing::warn!(cloudaccount = %account.id, %error, "enqueueing the first sync failed; the scheduler will");
         }
         Ok(view(self.store.cloudaccounts().get(account.id).await?, false))

@@ -38,6 +38,13 @@ pub struct SyncParams {
     pub full: bool,
 }
 
+impl SyncParams {
+    /// Every region and kind of the account.
+    pub fn whole(cloudaccount_id: CloudAccountId) -> Self {
+        SyncParams { cloudaccount_id, regions: vec![], kinds: vec![], full: false }
+    }
+}
+
 pub(crate) fn task_kind(reconciler: Reconciler) -> TaskKind<SyncParams> {
     TaskKind::new(SYNC_TASK).step(RunSync { reconciler })
 }
@@ -197,8 +204,7 @@ impl App {
                 }
             };
             for account in due {
-                let params = SyncParams { cloudaccount_id: account, regions: vec![], kinds: vec![], full: false };
-                if let Err(error) = self.enqueue_sync(params).await {
+                if let Err(error) = self.enqueue_sync(SyncParams::whole(account)).await {
                     tracing::warn!(cloudaccount = %account, %error, "enqueueing a periodic sync failed");
                 }
             }
