@@ -77,6 +77,10 @@ pub fn commands() -> Vec<Command> {
         Command::new("task-show").about("Show a task: status, steps with timings and errors").arg(
             Arg::new("id").required(true).value_name("TASK_ID").help("Task id"),
         ),
+        Command::new("task-cancel").about("Cancel an unfinished task; its completed steps are undone").arg(task_id_arg()),
+        Command::new("task-retry").about("Run a failed or cancelled task again from its first step").arg(task_id_arg()),
+        list_command("task-list", "List tasks", TASK_FILTERS),
+        list_command("actionlog-list", "List the action log: API writes, logins and task ends", ACTIONLOG_FILTERS),
     ];
     for (keyword, _) in CHANGE_KINDS {
         out.push(
@@ -93,7 +97,7 @@ pub fn is_action(name: &str) -> bool {
 }
 
 pub async fn run(session: &Session, name: &str, matches: &ArgMatches) -> Result<()> {
-    let id = matches.get_one::<String>("id").map(String::as_str).unwrap_or_default();
+    let id = matches.try_get_one::<String>("id").ok().flatten().map(String::as_str).unwrap_or_default();
     match name {
         "cloudaccount-sync" => sync(session, id, matches).await,
         "cloudaccount-sync-history" => {
@@ -116,6 +120,13 @@ pub async fn run(session: &Session, name: &str, matches: &ArgMatches) -> Result<
             let task = session.client.show("tasks", id, false).await?;
             print_task(&task, session.format)
         }
+        "task-cancel" | "task-retry" => {
+            let action = name.trim_start_matches("task-");
+            let task = session.client.perform("tasks", id, action, &json!({})).await?;
+            print_task(&task, session.format)
+        }
+        "task-list" => list(session, "tasks", TASK_LIST_COLUMNS, TASK_FILTERS, matches).await,
+        "actionlog-list" => list(session, "actionlogs", ACTIONLOG_COLUMNS, ACTIONLOG_FILTERS, matches).await,
         other => {
             let keyword = other.strip_suffix("-changes").context("unknown action")?;
             let (_, plural) = CHANGE_KINDS
@@ -228,4 +239,112 @@ async fn region_count(session: &Session, account_id: &str) -> Result<u64> {
         ..strato_client::ListQuery::default()
     };
     Ok(session.client.list("cloudregions", &query).await?.total)
+}
+
+const TASK_LIST_COLUMNS: &[Column] = &[
+    col("id"),
+    col("kind"),
+    col("status"),
+    col("step"),
+    col("target_kind"),
+    col("target_id"),
+    col("user"),
+    col("error"),
+    col("created_at"),
+];
+const ACTIONLOG_COLUMNS: &[Column] = &[
+    col("created_at"),
+    col("user_name"),
+    col("action"),
+    col("object_kind"),
+    col("object_id"),
+    col("object_name"),
+    col("outcome"),
+    col("error"),
+];
+
+/// A shortcut flag of a list command: `--<flag> V` sends `filter=<field>.<op>(V)`.
+struct FilterFlag {
+    flag: &'static str,
+    field: &'static str,
+    op: strato_types::FilterOp,
+    help: &'static str,
+}
+
+const fn any_of(flag: &'static str, field: &'static str, help: &'static str) -> FilterFlag {
+    FilterFlag { flag, field, op: strato_types::FilterOp::In, help }
+}
+
+const TASK_FILTERS: &[FilterFlag] = &[
+    any_of("status", "status", "Only these statuses, comma-separated: queued, running, waiting, succeeded, failed, cancelled"),
+    any_of("kind", "kind", "Only these task kinds, comma-separated, e.g. cloudaccount.sync"),
+    any_of("target-kind", "target_kind", "Only tasks on this kind of object, e.g. cloudaccount"),
+    any_of("target", "target_id", "Only tasks on this object (its id)"),
+    any_of("user", "user", "Only tasks this user started (name)"),
+];
+
+const ACTIONLOG_FILTERS: &[FilterFlag] = &[
+    any_of("user", "user", "Only entries of this user (name)"),
+    any_of("action", "action", "Only these actions, comma-separated: create, update, delete, sync, login, a task kind, ..."),
+    any_of("outcome", "outcome", "success or failure"),
+    any_of("object-kind", "object_kind", "Only entries about this kind of object, e.g. server"),
+    any_of("object", "object_id", "Only entries about this object (id or name as it was given)"),
+    FilterFlag { flag: "since", field: "created_at", op: strato_types::FilterOp::Ge, help: "Only entries at or after this RFC 3339 time" },
+    FilterFlag { flag: "until", field: "created_at", op: strato_types::FilterOp::Le, help: "Only entries at or before this RFC 3339 time" },
+];
+
+fn task_id_arg() -> Arg {
+    Arg::new("id").required(true).value_name("TASK_ID").help("Task id")
+}
+
+/// A list command with the common list flags and its shortcut filters.
+fn list_command(name: &'static str, about: &'static str, filters: &[FilterFlag]) -> Command {
+    let mut cmd = crate::resource::list_flags(Command::new(name).about(about));
+    for f in filters {
+        cmd = cmd.arg(Arg::new(f.flag).long(f.flag).value_name("VALUE").help(f.help));
+    }
+    cmd
+}
+
+/// The list query of a list command: the common flags plus one filter per shortcut given.
+fn list_query(matches: &ArgMatches, filters: &[FilterFlag]) -> strato_client::ListQuery {
+    let mut query = crate::resource::list_query(matches);
+    for f in filters {
+        if let Some(value) = matches.get_one::<String>(f.flag) {
+            let values = match f.op {
+                strato_types::FilterOp::In => value.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect(),
+                _ => vec![value.clone()],
+            };
+            query.filters.push(strato_types::Filter { field: f.field.to_string(), op: f.op, values }.to_string());
+        }
+    }
+    query
+}
+
+async fn list(session: &Session, plural: &str, columns: &[Column], filters: &[FilterFlag], matches: &ArgMatches) -> Result<()> {
+    let query = list_query(matches, filters);
+    let page = session.client.list(plural, &query).await?;
+    let text = match session.format {
+        Format::Table => output::list_table(columns, &page.items, query.details, page.total, page.offset),
+        format => output::serialise(&page.to_value(), format)?,
+    };
+    output::emit(&text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shortcut_flags_become_filters() {
+        let cmd = commands().into_iter().find(|c| c.get_name() == "task-list").unwrap();
+        let m = cmd.try_get_matches_from(["task-list", "--status", "failed, cancelled", "--kind", "cloudaccount.sync", "--limit", "5"]).unwrap();
+        let query = list_query(&m, TASK_FILTERS);
+        assert_eq!(query.filters, vec![r#"status.in("failed","cancelled")"#, r#"kind.in("cloudaccount.sync")"#]);
+        assert_eq!(query.limit, Some(5));
+        let cmd = commands().into_iter().find(|c| c.get_name() == "actionlog-list").unwrap();
+        let m = cmd.try_get_matches_from(["actionlog-list", "--since", "2024-01-01T00:00:00Z", "--outcome", "failure"]).unwrap();
+        let query = list_query(&m, ACTIONLOG_FILTERS);
+        assert_eq!(query.filters, vec![r#"outcome.in("failure")"#, r#"created_at.ge("2024-01-01T00:00:00Z")"#]);
+    }
 }

@@ -6,6 +6,7 @@ mod auth;
 pub mod cloudcli;
 mod config;
 mod kinds;
+mod operations;
 mod output;
 mod resource;
 
@@ -78,6 +79,9 @@ fn cli() -> Command {
     for action in actions::commands() {
         cmd = cmd.subcommand(action);
     }
+    for operation in operations::commands() {
+        cmd = cmd.subcommand(operation);
+    }
     for kind in kinds::KINDS {
         for verb in kind.verbs {
             cmd = cmd.subcommand(resource::command(kind, *verb));
@@ -120,6 +124,10 @@ async fn run(args: Vec<OsString>) -> Result<ExitCode> {
         "login" => auth::login(sub, format).await.map(|()| ExitCode::SUCCESS),
         "whoami" => {
             auth::whoami(&session(format)?).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        other if operations::is_operation(other) => {
+            operations::run(&session(format)?, other, sub).await?;
             Ok(ExitCode::SUCCESS)
         }
         other if actions::is_action(other) => {

@@ -30,7 +30,8 @@ fn id_arg() -> Arg {
     Arg::new("id").required(true).value_name("ID_OR_NAME").help("Id or name")
 }
 
-fn list_flags(cmd: Command) -> Command {
+/// The common list flags (`--scope`, `--filter`, `--limit`, ...); `list_query` reads them.
+pub(crate) fn list_flags(cmd: Command) -> Command {
     cmd.arg(
         Arg::new("scope")
             .long("scope")
@@ -55,6 +56,20 @@ fn list_flags(cmd: Command) -> Command {
     .arg(Arg::new("order-by").long("order-by").value_name("FIELD").help("Sort by this field"))
     .arg(Arg::new("order").long("order").value_parser(["asc", "desc"]).help("Sort direction"))
     .arg(Arg::new("details").long("details").action(ArgAction::SetTrue).help("Add names of referenced objects"))
+}
+
+/// The list query the flags of `list_flags` give.
+pub(crate) fn list_query(matches: &ArgMatches) -> ListQuery {
+    ListQuery {
+        limit: matches.get_one::<u32>("limit").copied(),
+        offset: matches.get_one::<u64>("offset").copied(),
+        order_by: matches.get_one::<String>("order-by").cloned(),
+        order: matches.get_one::<String>("order").cloned(),
+        filters: matches.get_many::<String>("filter").map(|v| v.cloned().collect()).unwrap_or_default(),
+        search: matches.get_one::<String>("search").cloned(),
+        scope: matches.get_one::<String>("scope").cloned(),
+        details: matches.get_flag("details"),
+    }
 }
 
 fn stdin_flag(field: &Field) -> String {
@@ -182,16 +197,7 @@ pub async fn run(session: &Session, kind: &'static Kind, verb: Verb, matches: &A
     match verb {
         Verb::List => {
             let details = matches.get_flag("details");
-            let query = ListQuery {
-                limit: matches.get_one::<u32>("limit").copied(),
-                offset: matches.get_one::<u64>("offset").copied(),
-                order_by: matches.get_one::<String>("order-by").cloned(),
-                order: matches.get_one::<String>("order").cloned(),
-                filters: matches.get_many::<String>("filter").map(|v| v.cloned().collect()).unwrap_or_default(),
-                search: matches.get_one::<String>("search").cloned(),
-                scope: matches.get_one::<String>("scope").cloned(),
-                details,
-            };
+            let query = list_query(matches);
             let page = client.list(kind.plural, &query).await?;
             let text = match format {
                 Format::Table => output::list_table(kind.columns, &page.items, details, page.total, page.offset),

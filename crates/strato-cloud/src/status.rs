@@ -57,8 +57,16 @@ text_enum!(
 );
 
 text_enum!(
-    /// Status of a server (VM).
+    /// Status of a server (VM): what the cloud reports, plus the states of Strato's own
+    /// operations (`creating`, `*_failed`; see `strato-server`'s state machines).
     ServerStatus {
+        Creating => "creating",
+        CreateFailed => "create_failed",
+        StartFailed => "start_failed",
+        StopFailed => "stop_failed",
+        RestartFailed => "restart_failed",
+        ChangeConfigFailed => "change_config_failed",
+        DeleteFailed => "delete_failed",
         Pending => "pending",
         Running => "running",
         Starting => "starting",
@@ -74,9 +82,14 @@ text_enum!(
 );
 
 text_enum!(
-    /// Status of a block disk.
+    /// Status of a block disk (with the failed states of Strato's operations).
     DiskStatus {
         Creating => "creating",
+        CreateFailed => "create_failed",
+        AttachFailed => "attach_failed",
+        DetachFailed => "detach_failed",
+        ResizeFailed => "resize_failed",
+        DeleteFailed => "delete_failed",
         Available => "available",
         InUse => "in_use",
         Attaching => "attaching",
@@ -96,6 +109,7 @@ text_enum!(
         Available => "available",
         Processing => "processing",
         Deleting => "deleting",
+        DeleteFailed => "delete_failed",
         Deleted => "deleted",
         Unknown => "unknown",
     }

@@ -2,6 +2,7 @@
 //! authorization, scope checks and validation, and calls the store. See
 //! ../../shared/DESIGN.md "REST API" and docs/adding-an-endpoint.md.
 
+mod action_log;
 pub mod app;
 pub mod config;
 pub mod error;

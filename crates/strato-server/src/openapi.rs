@@ -20,6 +20,7 @@ use utoipa::{Modify, OpenApi};
         (name = "identity", description = "Domains, projects, users, role assignments and API tokens"),
         (name = "cloud", description = "Cloud accounts and what is synced from them"),
         (name = "operations", description = "Health, readiness, metrics"),
+        (name = "lifecycle", description = "Operations on cloud resources: asynchronous, each answers 202 with its task"),
     )
 )]
 pub struct ApiDoc;

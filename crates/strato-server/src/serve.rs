@@ -41,6 +41,7 @@ pub fn build_router(app: Arc<App>) -> Router {
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed("method not allowed on this route".into()) })
         .with_state(app.clone());
+    let router = crate::action_log::layer(router, app.clone());
     layers::apply(router, app.metrics.clone())
 }
 

@@ -38,6 +38,7 @@
 //!   error class name.
 //! - **Operations**: `ping()` for readiness, `pool_stats()` for metrics, `backend()`.
 
+pub mod actionlogs;
 pub mod bootstrap;
 pub mod cloudaccounts;
 pub mod cloudregions;
@@ -69,6 +70,7 @@ pub use error::{StoreError, StoreResult};
 pub use list::{FieldType, Visibility};
 pub use secrets::{MasterKey, MasterKeySource, SecretString};
 
+pub use actionlogs::{ActionLog, NewActionLog};
 pub use cloudaccounts::{CloudAccount, CloudAccountUpdate, NewCloudAccount};
 pub use cloudregions::{CloudRegion, NewCloudRegion};
 pub use domains::{Domain, DomainUpdate, NewDomain};
@@ -77,7 +79,7 @@ pub use role_assignments::{NewRoleAssignment, RoleAssignment};
 pub use tokens::{AuthenticatedToken, NewToken, Token};
 pub use users::{NewUser, User, UserUpdate};
 pub use zones::{NewZone, Zone};
-pub use tasks::{ChildrenSummary, NewTask, StepRecord, TaskPhase, TaskRecord, TaskStatus, TaskTarget};
+pub use tasks::{ChildrenSummary, NewTask, StepRecord, TaskOwner, TaskPhase, TaskRecord, TaskStatus, TaskTarget};
 
 pub use bootstrap::{SystemScope, ADMIN_USER, DEFAULT_DOMAIN, SYSTEM_PROJECT};
 pub use resource::{CloudAttrs, CloudResourceCommon};
@@ -274,6 +276,9 @@ impl Store {
     }
     pub fn tasks(&self) -> tasks::Tasks<'_> {
         tasks::Tasks { store: self }
+    }
+    pub fn actionlogs(&self) -> actionlogs::ActionLogs<'_> {
+        actionlogs::ActionLogs { store: self }
     }
 
     /// Generates a new master key and re-encrypts every ciphertext under it in one

@@ -7,10 +7,11 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use strato_types::TaskId;
+use strato_types::{DomainId, ListQuery, Page, ProjectId, TaskId, UserId};
 
 use crate::db::{from_micros, now, parse_enum, parse_id, to_micros, with_db, Db};
 use crate::error::{StoreError, StoreResult};
+use crate::list::{field, lookup, run_list, Field, FieldType as T, KindSpec, Visibility};
 use crate::Store;
 
 /// Where a task is in its life.
@@ -105,6 +106,16 @@ pub struct TaskTarget {
     pub id: String,
 }
 
+/// Whom a task acts for: its project (task lists are scoped like other objects) and the user
+/// who asked (the action log names them). `None` on system tasks no user started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskOwner {
+    pub domain_id: DomainId,
+    pub project_id: ProjectId,
+    pub user_id: Option<UserId>,
+    pub user_name: Option<String>,
+}
+
 /// What happened to one step (stored as JSON in the task row).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepRecord {
@@ -132,6 +143,7 @@ pub struct TaskRecord {
     pub id: TaskId,
     pub kind: String,
     pub target: Option<TaskTarget>,
+    pub owner: Option<TaskOwner>,
     pub params: serde_json::Value,
     pub initial_params: serde_json::Value,
     pub step_index: u32,
@@ -158,6 +170,7 @@ pub struct NewTask {
     pub id: TaskId,
     pub kind: String,
     pub target: Option<TaskTarget>,
+    pub owner: Option<TaskOwner>,
     pub params: serde_json::Value,
     pub parent_id: Option<TaskId>,
     /// Not claimed before this time; `None`: at once.
@@ -166,7 +179,7 @@ pub struct NewTask {
 
 impl NewTask {
     pub fn new(kind: impl Into<String>, params: serde_json::Value) -> Self {
-        NewTask { id: TaskId::new(), kind: kind.into(), target: None, params, parent_id: None, not_before: None }
+        NewTask { id: TaskId::new(), kind: kind.into(), target: None, owner: None, params, parent_id: None, not_before: None }
     }
 }
 
@@ -182,7 +195,7 @@ pub struct ChildrenSummary {
 
 const COLUMNS: &str = "id, kind, target_kind, target_id, params, initial_params, step_index, steps, status, phase, \
      attempts, lease_owner, lease_expires_at, not_before, parent_id, waiting_children, wait_started_at, \
-     cancel_requested, error, created_at, updated_at, finished_at";
+     cancel_requested, error, created_at, updated_at, finished_at, domain_id, project_id, user_id, user_name";
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -208,6 +221,10 @@ struct Row {
     created_at: i64,
     updated_at: i64,
     finished_at: Option<i64>,
+    domain_id: Option<String>,
+    project_id: Option<String>,
+    user_id: Option<String>,
+    user_name: Option<String>,
 }
 
 fn corrupt(column: &str, e: impl std::fmt::Display) -> StoreError {
@@ -216,10 +233,20 @@ fn corrupt(column: &str, e: impl std::fmt::Display) -> StoreError {
 
 impl Row {
     fn into_record(self) -> StoreResult<TaskRecord> {
+        let owner = match (&self.domain_id, &self.project_id) {
+            (Some(domain), Some(project)) => Some(TaskOwner {
+                domain_id: parse_id(domain, "tasks.domain_id")?,
+                project_id: parse_id(project, "tasks.project_id")?,
+                user_id: self.user_id.as_deref().map(|u| parse_id(u, "tasks.user_id")).transpose()?,
+                user_name: self.user_name.clone(),
+            }),
+            _ => None,
+        };
         Ok(TaskRecord {
             id: parse_id(&self.id, "tasks.id")?,
             kind: self.kind,
             target: (!self.target_kind.is_empty()).then_some(TaskTarget { kind: self.target_kind, id: self.target_id }),
+            owner,
             params: serde_json::from_str(&self.params).map_err(|e| corrupt("tasks.params", e))?,
             initial_params: serde_json::from_str(&self.initial_params).map_err(|e| corrupt("tasks.initial_params", e))?,
             step_index: u32::try_from(self.step_index).map_err(|e| corrupt("tasks.step_index", e))?,
@@ -242,7 +269,7 @@ impl Row {
     }
 }
 
-fn to_json<T: Serialize>(value: &T, what: &str) -> StoreResult<String> {
+pub(crate) fn to_json<T: Serialize>(value: &T, what: &str) -> StoreResult<String> {
     serde_json::to_string(value).map_err(|e| StoreError::invalid(what, e.to_string()))
 }
 
@@ -255,8 +282,9 @@ pub struct Tasks<'a> {
     pub(crate) store: &'a Store,
 }
 
-const INSERT: &str = "INSERT INTO tasks (id, kind, target_kind, target_id, params, initial_params, status, not_before, \
-     parent_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5, 'queued', $6, $7, $8, $8)";
+pub(crate) const INSERT: &str = "INSERT INTO tasks (id, kind, target_kind, target_id, params, initial_params, status, not_before, \
+     parent_id, created_at, updated_at, domain_id, project_id, user_id, user_name) \
+     VALUES ($1, $2, $3, $4, $5, $5, 'queued', $6, $7, $8, $8, $9, $10, $11, $12)";
 
 macro_rules! bind_new {
     ($q:expr, $t:expr, $params:expr, $now:expr) => {{
@@ -273,8 +301,13 @@ macro_rules! bind_new {
             .bind(to_micros(t.not_before.unwrap_or($now)))
             .bind(t.parent_id.map(|p| p.to_string()))
             .bind(to_micros($now))
+            .bind(t.owner.as_ref().map(|o| o.domain_id.to_string()))
+            .bind(t.owner.as_ref().map(|o| o.project_id.to_string()))
+            .bind(t.owner.as_ref().and_then(|o| o.user_id.map(|u| u.to_string())))
+            .bind(t.owner.as_ref().and_then(|o| o.user_name.clone()))
     }};
 }
+pub(crate) use bind_new;
 
 impl Tasks<'_> {
     fn db(&self) -> &Db {
@@ -416,6 +449,11 @@ impl Tasks<'_> {
         let running = task.status == TaskStatus::Running;
         let child_params: Vec<String> =
             children.iter().map(|t| to_json(&t.params, "params")).collect::<StoreResult<_>>()?;
+        // children act for whom their parent acts for
+        let children: Vec<NewTask> = children
+            .iter()
+            .map(|c| NewTask { owner: c.owner.clone().or_else(|| task.owner.clone()), ..c.clone() })
+            .collect();
         let sql = "UPDATE tasks SET params = $1, step_index = $2, steps = $3, status = $4, phase = $5, attempts = $6, \
              not_before = $7, waiting_children = $8, wait_started_at = $9, error = $10, updated_at = $11, \
              finished_at = $12, lease_owner = CASE WHEN $13 THEN lease_owner ELSE NULL END, \
@@ -511,7 +549,9 @@ impl Tasks<'_> {
             .bind(now).bind(id.to_string()).execute(pool).await?.rows_affected());
         if changed == 0 {
             let task = self.get(id).await?;
-            let message = if task.status.is_finished() {
+            let message = if task.status == TaskStatus::Succeeded {
+                format!("task {id} succeeded; only failed or cancelled tasks can be retried")
+            } else if task.status.is_finished() {
                 format!("task {id} could not undo all its steps ({} remain); it cannot be retried", task.step_index)
             } else {
                 format!("task {id} is {}; only failed or cancelled tasks can be retried", task.status)
@@ -520,7 +560,55 @@ impl Tasks<'_> {
         }
         self.get(id).await
     }
+
+    /// Lists tasks (`GET /tasks`). Rows without an owner (enqueued before tasks had one)
+    /// belong to their target cloud account's project. Tasks have no name: `search` looks in
+    /// the kind.
+    pub async fn list(&self, query: &ListQuery, visibility: &Visibility) -> StoreResult<Page<TaskRecord>> {
+        let query = crate::actionlogs::search_as_filter(query, "kind");
+        let db = self.db();
+        run_list!(db, LIST_SPEC.build(db.backend(), &query, visibility)?, query, Row, Row::into_record)
+    }
 }
+
+/// A task's project and domain: its owner's, else its target account's.
+const PROJECT_OF: &str = "COALESCE(t.project_id, (SELECT x.project_id FROM cloudaccounts x \
+     WHERE t.target_kind = 'cloudaccount' AND x.id = t.target_id))";
+const DOMAIN_OF: &str = "COALESCE(t.domain_id, (SELECT x.domain_id FROM cloudaccounts x \
+     WHERE t.target_kind = 'cloudaccount' AND x.id = t.target_id))";
+
+/// Filterable / orderable fields of `GET /tasks`.
+pub const FIELDS: &[Field] = &[
+    field("id", "t.id", T::Id),
+    field("kind", "t.kind", T::Text),
+    field("status", "t.status", T::Enum("queued running waiting succeeded failed cancelled")),
+    field("phase", "t.phase", T::Enum("forward unwinding")),
+    field("target_kind", "t.target_kind", T::Text),
+    field("target_id", "t.target_id", T::Text),
+    field("parent_id", "t.parent_id", T::Id),
+    field("project_id", PROJECT_OF, T::Id),
+    field("domain_id", DOMAIN_OF, T::Id),
+    field("user_id", "t.user_id", T::Id),
+    field("user", "t.user_name", T::Text),
+    field("attempts", "t.attempts", T::Int),
+    field("error", "t.error", T::Text),
+    field("created_at", "t.created_at", T::Timestamp),
+    field("updated_at", "t.updated_at", T::Timestamp),
+    field("finished_at", "t.finished_at", T::Timestamp),
+    lookup("project", "(SELECT name FROM projects x WHERE x.id = t.project_id)"),
+];
+
+const LIST_SPEC: KindSpec = KindSpec {
+    kind: "task",
+    table: "tasks",
+    fields: FIELDS,
+    domain_column: Some(DOMAIN_OF),
+    project_column: Some(PROJECT_OF),
+    // unprefixed is fine: there are no joins
+    select: COLUMNS,
+    details_select: "",
+    details_joins: "",
+};
 
 fn bind_claim<'q, DB, O>(
     q: sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments<'q>>,

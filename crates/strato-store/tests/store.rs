@@ -2,6 +2,8 @@
 //! `STRATO_TEST_DATABASE_URL`, which `scripts/test` provides).
 
 mod common;
+#[path = "store/actionlogs.rs"]
+mod actionlogs;
 #[path = "store/cloud.rs"]
 mod cloud;
 #[path = "store/identity.rs"]

@@ -11,6 +11,7 @@
 
 pub mod kinds;
 pub mod merge;
+mod pending;
 mod run;
 
 use std::sync::Arc;
@@ -22,6 +23,8 @@ use strato_store::synced::SyncRunId;
 use strato_store::{CloudAccount, Store, StoreError};
 use strato_types::CloudAccountId;
 
+pub use merge::ChangeOrigin;
+pub use pending::{pending_external_id, PendingResource};
 pub use run::{capability_names, NextAction, RefreshOutcome, RunStatus, ScopeReport, ScopeStatus, SyncOutcome};
 
 /// What one sync run covers; the default is everything.
@@ -158,7 +161,18 @@ impl Reconciler {
         region: &str,
         kind: ResourceKind,
         external_id: &str,
+        origin: ChangeOrigin,
     ) -> Result<RefreshOutcome, SyncError> {
-        run::refresh_one(self, account, region, kind, external_id).await
+        run::refresh_one(self, account, region, kind, external_id, origin).await
+    }
+
+    /// A driver for the account (its stored credentials decrypted), for operations.
+    pub async fn connect(&self, account: CloudAccountId) -> Result<ConnectedDriver, SyncError> {
+        let account = self.store.cloudaccounts().get(account).await?;
+        self.drivers.connect(&self.store, &account).await
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 }

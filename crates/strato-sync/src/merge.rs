@@ -120,11 +120,28 @@ fn unique_name(cloud: &str, external_id: &str, taken: &mut HashSet<String>) -> S
     name
 }
 
+/// Whom the change log credits with a write: a sync run, or the user whose operation re-read
+/// the resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeOrigin {
+    pub source: ChangeSource,
+    pub actor: String,
+}
+
+impl ChangeOrigin {
+    pub fn sync(run: impl ToString) -> Self {
+        ChangeOrigin { source: ChangeSource::Sync, actor: run.to_string() }
+    }
+    pub fn user(name: impl Into<String>) -> Self {
+        ChangeOrigin { source: ChangeSource::User, actor: name.into() }
+    }
+}
+
 /// Change-log entries for updated rows (old values from the store) and removed rows.
 pub fn changes(
     def: &KindDef,
     account: CloudAccountId,
-    run: &str,
+    origin: &ChangeOrigin,
     updates: &[SyncRow],
     old: &[StoredRow],
     removals: &[ScanRow],
@@ -138,8 +155,8 @@ pub fn changes(
         field: field.to_string(),
         old_value,
         new_value,
-        source: ChangeSource::Sync,
-        actor: Some(run.to_string()),
+        source: origin.source,
+        actor: Some(origin.actor.clone()),
     };
     let mut out = Vec::new();
     for row in updates {

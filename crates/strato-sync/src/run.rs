@@ -7,12 +7,13 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use futures::stream::{self, StreamExt};
 use strato_cloud::{ApiClass, RequestKey, ResourceKind};
+use strato_store::synced::operations::is_pending;
 use strato_store::synced::{Batch, Scope, SyncHistoryRow, SyncRunId, SyncScopeStatus};
 use strato_store::CloudAccount;
 use strato_types::{CloudAccountId, CloudRegionId};
 
 use crate::kinds::{self, Desired, Resolver};
-use crate::merge;
+use crate::merge::{self, ChangeOrigin};
 use crate::{ConnectedDriver, Progress, Reconciler, SyncError, SyncRequest};
 
 /// How one (region, kind) ended.
@@ -130,6 +131,8 @@ struct Ctx {
     account: CloudAccount,
     conn: ConnectedDriver,
     run: SyncRunId,
+    /// Whom the change log credits (the run, or the user of a targeted re-read).
+    origin: ChangeOrigin,
     request: SyncRequest,
     progress: Option<Progress>,
     started_at: chrono::DateTime<Utc>,
@@ -184,7 +187,8 @@ impl Ctx {
         let (stored, listing) =
             tokio::join!(synced.scan(def, self.account.id, region_id), kinds::list(self.conn.driver.as_ref(), kind, region, cx));
         let stored = match stored {
-            Ok(s) => s,
+            // rows of creates in progress (or failed) are the operation's, not the cloud's
+            Ok(s) => s.into_iter().filter(|r| !is_pending(&r.external_id)).collect::<Vec<_>>(),
             Err(e) => {
                 rep.status = ScopeStatus::Failed;
                 rep.error = Some(format!("reading the store: {e}"));
@@ -256,7 +260,7 @@ impl Ctx {
         let synced = self.rec.store.synced();
         let ids: Vec<_> = plan.updates.iter().map(|u| u.id).collect();
         let old = if ids.is_empty() { Vec::new() } else { synced.load(def, &ids).await? };
-        let changes = merge::changes(def, self.account.id, &self.run.to_string(), &plan.updates, &old, &plan.removals);
+        let changes = merge::changes(def, self.account.id, &self.origin, &plan.updates, &old, &plan.removals);
         let batch =
             Batch { inserts: plan.inserts, updates: plan.updates, removals: plan.removals.iter().map(|r| r.id).collect(), changes };
         synced.apply(def, &self.scope(region_id), &batch).await?;
@@ -384,7 +388,7 @@ pub(crate) async fn sync_account(
             return Err(e);
         }
     };
-    let ctx = Arc::new(Ctx { rec: rec.clone(), account, conn, run, request, progress, started_at });
+    let ctx = Arc::new(Ctx { rec: rec.clone(), account, conn, run, origin: ChangeOrigin::sync(run), request, progress, started_at });
     let leases = rec.store.sync_leases();
     let cfg = &rec.config;
 
@@ -478,6 +482,7 @@ pub(crate) async fn refresh_one(
     region: &str,
     kind: ResourceKind,
     external_id: &str,
+    origin: ChangeOrigin,
 ) -> Result<RefreshOutcome, SyncError> {
     let account = rec.store.cloudaccounts().get(account_id).await?;
     let conn = rec.drivers.connect(&rec.store, &account).await?;
@@ -487,6 +492,7 @@ pub(crate) async fn refresh_one(
         account,
         conn,
         run: SyncRunId::new(),
+        origin,
         request: SyncRequest::default(),
         progress: None,
         started_at: Utc::now(),
@@ -498,7 +504,8 @@ pub(crate) async fn refresh_one(
         let rows = synced.scan(kinds::def(*dep), account_id, Some(region_row.id)).await?;
         cx.ids.insert(*dep, rows.into_iter().map(|r| (r.external_id, r.id)).collect());
     }
-    let stored = synced.scan(kinds::def(kind), account_id, Some(region_row.id)).await?;
+    let mut stored = synced.scan(kinds::def(kind), account_id, Some(region_row.id)).await?;
+    stored.retain(|r| !is_pending(&r.external_id));
     let had = stored.iter().any(|s| s.external_id == external_id);
     let desired = match kinds::get(ctx.conn.driver.as_ref(), kind, region, external_id, &cx).await {
         Ok(d) => vec![d],

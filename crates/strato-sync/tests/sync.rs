@@ -12,7 +12,7 @@ use strato_cloud::*;
 use strato_provider_fake::FakeCloud;
 use strato_store::synced::{servers::SERVER_SECGROUPS, ChangeSource};
 use strato_sync::kinds::{def, REGION_KINDS};
-use strato_sync::{RefreshOutcome, RunStatus, ScopeStatus};
+use strato_sync::{ChangeOrigin, RefreshOutcome, RunStatus, ScopeStatus};
 use strato_types::{CloudAccountId, CloudRegionId};
 
 const REGIONS: [&str; 2] = ["fake-region-1", "fake-region-2"];
@@ -178,10 +178,10 @@ both!(out_of_band_changes_are_followed_and_logged, |env: Env| async move {
 
     // targeted re-read
     d.start_server(r1, &running).await.unwrap();
-    assert_eq!(rec.refresh_one(account, r1, ResourceKind::Server, &running).await.unwrap(), RefreshOutcome::Updated);
-    assert_eq!(rec.refresh_one(account, r1, ResourceKind::Server, &running).await.unwrap(), RefreshOutcome::Unchanged);
+    assert_eq!(rec.refresh_one(account, r1, ResourceKind::Server, &running, ChangeOrigin::user("tester")).await.unwrap(), RefreshOutcome::Updated);
+    assert_eq!(rec.refresh_one(account, r1, ResourceKind::Server, &running, ChangeOrigin::user("tester")).await.unwrap(), RefreshOutcome::Unchanged);
     d.delete_server(r1, &running).await.unwrap();
-    assert_eq!(rec.refresh_one(account, r1, ResourceKind::Server, &running).await.unwrap(), RefreshOutcome::Removed);
+    assert_eq!(rec.refresh_one(account, r1, ResourceKind::Server, &running, ChangeOrigin::user("tester")).await.unwrap(), RefreshOutcome::Removed);
     assert!(!store_ids(&env, account, ResourceKind::Server, r1).await.contains(&running));
     assert_mirrors(&env, account, &cloud).await;
 });

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use strato_store::{NewTask, Store, TaskRecord, TaskTarget};
+use strato_store::{NewTask, Store, TaskOwner, TaskRecord, TaskTarget};
 use strato_types::TaskId;
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
@@ -151,15 +151,21 @@ pub struct TaskSpec<P> {
     pub kind: String,
     pub params: P,
     pub target: Option<TaskTarget>,
+    pub owner: Option<TaskOwner>,
     pub parent: Option<TaskId>,
 }
 
 impl<P: Serialize> TaskSpec<P> {
     pub fn new(kind: impl Into<String>, params: P) -> Self {
-        TaskSpec { kind: kind.into(), params, target: None, parent: None }
+        TaskSpec { kind: kind.into(), params, target: None, owner: None, parent: None }
     }
     pub fn target(mut self, kind: impl Into<String>, id: impl ToString) -> Self {
         self.target = Some(TaskTarget { kind: kind.into(), id: id.to_string() });
+        self
+    }
+    /// The project the task belongs to and the user it acts for.
+    pub fn owner(mut self, owner: TaskOwner) -> Self {
+        self.owner = Some(owner);
         self
     }
 }
@@ -179,8 +185,15 @@ impl TaskQueue {
             .map_err(|e| EngineError::Params { kind: spec.kind.clone(), message: e.to_string() })?;
         let mut task = NewTask::new(spec.kind, params);
         task.target = spec.target;
+        task.owner = spec.owner;
         task.parent_id = spec.parent;
         Ok(task)
+    }
+
+    /// Tells this replica's workers a task was queued behind the queue's back (in a store
+    /// transaction of its own), so it starts now rather than at the next poll.
+    pub fn wake(&self) {
+        self.notify.notify_one();
     }
 
     pub async fn enqueue<P: Serialize>(&self, spec: TaskSpec<P>) -> Result<TaskRecord, EngineError> {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use strato_store::{NewTask, TaskRecord, TaskTarget};
+use strato_store::{NewTask, TaskOwner, TaskRecord, TaskTarget};
 use strato_types::TaskId;
 
 use crate::engine::Shared;
@@ -40,6 +40,9 @@ pub struct StepContext<P> {
     pub(crate) attempt: u32,
     pub(crate) polls: u32,
     pub(crate) target: Option<TaskTarget>,
+    pub(crate) owner: Option<TaskOwner>,
+    /// While unwinding: the error that started it (`CANCELLED` for a cancel).
+    pub(crate) unwinding_because: Option<String>,
     pub(crate) children: Vec<NewTask>,
 }
 
@@ -64,6 +67,18 @@ impl<P> StepContext<P> {
     }
     pub fn target(&self) -> Option<&TaskTarget> {
         self.target.as_ref()
+    }
+    /// Whom the task acts for.
+    pub fn owner(&self) -> Option<&TaskOwner> {
+        self.owner.as_ref()
+    }
+    /// In an undo: whether the task unwinds because it was cancelled (not because a step failed).
+    pub fn cancelled(&self) -> bool {
+        self.unwinding_because.as_deref() == Some(crate::runner::CANCELLED)
+    }
+    /// In an undo: the error that made the task unwind.
+    pub fn unwinding_because(&self) -> Option<&str> {
+        self.unwinding_because.as_deref()
     }
 
     /// Queues a child task; it is inserted together with this step's commit, so a step that

@@ -39,4 +39,4 @@ pub use error::{EngineError, StepError};
 pub use hooks::{StepHook, TestHooks};
 pub use kind::{Registry, Step, StepContext, StepOutcome, TaskKind, TaskParams};
 pub use runner::CANCELLED;
-pub use strato_store::{StepRecord, TaskPhase, TaskRecord, TaskStatus, TaskTarget};
+pub use strato_store::{StepRecord, TaskOwner, TaskPhase, TaskRecord, TaskStatus, TaskTarget};

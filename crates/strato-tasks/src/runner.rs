@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use strato_store::{NewTask, StepRecord, TaskPhase, TaskRecord, TaskStatus};
+use strato_store::{NewActionLog, NewTask, StepRecord, TaskPhase, TaskRecord, TaskStatus};
+use strato_types::ActionOutcome;
 
 use crate::engine::Shared;
 use crate::error::StepError;
@@ -34,8 +35,7 @@ async fn drive<P: TaskParams>(kind: &TaskKind<P>, shared: &Shared, task: &mut Ta
             // nothing ran with these params, so there is nothing to undo
             task.error = Some(format!("params do not fit task kind {}: {e}", task.kind));
             task.status = TaskStatus::Failed;
-            save(shared, task, &[]).await?;
-            return Ok(());
+            return finish(shared, task).await;
         }
     };
     let max_attempts = kind.max_attempts.unwrap_or(shared.config.retry.max_attempts).max(1);
@@ -190,6 +190,8 @@ fn context<P>(task: &TaskRecord, params: P, step: usize) -> StepContext<P> {
         attempt: task.attempts,
         polls: task.steps.get(step).map(|r| r.polls).unwrap_or(0),
         target: task.target.clone(),
+        owner: task.owner.clone(),
+        unwinding_because: (task.phase == TaskPhase::Unwinding).then(|| task.error.clone()).flatten(),
         children: Vec::new(),
     }
 }
@@ -256,6 +258,7 @@ async fn finish(shared: &Shared, task: &mut TaskRecord) -> Result<(), strato_sto
 async fn finish_with(shared: &Shared, task: &mut TaskRecord, children: &[NewTask]) -> Result<(), strato_store::StoreError> {
     if let Next::Continue = save(shared, task, children).await? {
         tracing::debug!(task = %task.id, kind = %task.kind, status = %task.status, "task finished");
+        log_end(shared, task).await;
         if let Some(parent) = task.parent_id {
             if shared.store.tasks().wake(parent).await? {
                 shared.notify.notify_one();
@@ -263,6 +266,28 @@ async fn finish_with(shared: &Shared, task: &mut TaskRecord, children: &[NewTask
         }
     }
     Ok(())
+}
+
+/// The action-log entry of a task's end (after its final commit, so only the replica that
+/// finished it writes one). Failing to write it never fails the task.
+async fn log_end(shared: &Shared, task: &TaskRecord) {
+    let outcome = if task.status == TaskStatus::Succeeded { ActionOutcome::Success } else { ActionOutcome::Failure };
+    let (kind, id) = match &task.target {
+        Some(target) => (target.kind.clone(), target.id.clone()),
+        None => ("task".to_string(), task.id.to_string()),
+    };
+    let mut entry = NewActionLog::new(kind, id, task.kind.clone(), outcome);
+    entry.error = task.error.clone().filter(|_| outcome == ActionOutcome::Failure);
+    entry.task_id = Some(task.id);
+    if let Some(owner) = &task.owner {
+        entry.domain_id = Some(owner.domain_id);
+        entry.project_id = Some(owner.project_id);
+        entry.user_id = owner.user_id;
+        entry.user_name = owner.user_name.clone();
+    }
+    if let Err(error) = shared.store.actionlogs().record(entry).await {
+        tracing::warn!(task = %task.id, kind = %task.kind, %error, "writing the task's action log entry failed");
+    }
 }
 
 /// Commits; learns of a cancel requested meanwhile. `Stop` when the lease was lost.

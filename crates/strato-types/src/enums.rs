@@ -110,6 +110,14 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// How an action-log entry's request or task ended.
+    ActionOutcome, "outcome", {
+        Success = "success",
+        Failure = "failure",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

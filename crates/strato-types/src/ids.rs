@@ -101,6 +101,7 @@ typed_id!(CloudAccountId, "cloud account");
 typed_id!(CloudRegionId, "cloud region");
 typed_id!(ZoneId, "zone");
 typed_id!(TaskId, "task");
+typed_id!(ActionLogId, "action log entry");
 
 /// Whether `text` looks like an id (a UUID) rather than a name. Names are never UUIDs
 /// (name validation rejects them), so "id or name" references are unambiguous.

@@ -82,6 +82,10 @@ impl FromRequestParts<Arc<App>> for Principal {
             .ok_or_else(|| ApiError::Unauthorized("expected `Authorization: Bearer <token>`".into()))?;
         let principal = app.authenticate(secret).await?;
         tracing::debug!(user = %principal.user_name, "authenticated");
+        // tells the action-log middleware who made this request
+        if let Some(slot) = parts.extensions.get::<crate::action_log::PrincipalSlot>() {
+            slot.fill(&principal);
+        }
         Ok((*principal).clone())
     }
 }

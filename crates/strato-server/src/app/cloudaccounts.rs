@@ -251,7 +251,8 @@ impl App {
             .await?;
         tracing::info!(cloudaccount = %account.id, provider = %account.provider, "cloud account created");
         // The first sync starts at once, as Cloudpods does after adding an account.
-        if let Err(error) = self.enqueue_sync(super::sync::SyncParams::whole(account.id)).await {
+        let owner = super::tasks::task_owner(account.domain_id, account.project_id, Some(principal));
+        if let Err(error) = self.enqueue_sync(super::sync::SyncParams::whole(account.id), owner).await {
             tracing::warn!(cloudaccount = %account.id, %error, "enqueueing the first sync failed; the scheduler will");
         }
         Ok(view(self.store.cloudaccounts().get(account.id).await?, false))

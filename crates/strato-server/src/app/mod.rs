@@ -2,6 +2,7 @@
 //! function takes the caller's `Principal`, checks scope and role (`authz`), validates input
 //! (`validate`), calls the store and turns rows into API views.
 
+pub mod actionlogs;
 pub mod auth;
 pub mod authz;
 mod cloudaccounts;
@@ -9,6 +10,7 @@ mod cloudregions;
 mod sync;
 pub mod tasks;
 mod domains;
+pub(crate) mod ops;
 mod projects;
 mod resources;
 mod role_assignments;
@@ -94,6 +96,8 @@ pub struct App {
     pub(crate) requests: Arc<RequestLayer>,
     /// Runs this replica's share of the durable tasks; dropped with the app.
     engine: Engine,
+    /// Sync and targeted re-reads; operations insert their pending rows through it.
+    pub(crate) reconciler: Reconciler,
     pub(crate) sync_tick: Option<Duration>,
 }
 
@@ -133,7 +137,13 @@ impl App {
         let drivers = Arc::new(RegistryDrivers { registry: config.providers.clone(), requests: requests.clone() });
         let sync_config = SyncConfig { region_parallelism: config.sync_region_parallelism.max(1), ..SyncConfig::default() };
         let reconciler = Reconciler::new(store.clone(), drivers, sync_config);
-        let engine_config = EngineConfig { workers: config.task_workers.max(1), ..EngineConfig::default() };
+        // Test hooks (pause after / fail at a step) and a short lease, only when a test sets
+        // them in the environment: the crash-and-resume and unwinding tests drive the binary.
+        let mut engine_config =
+            EngineConfig { workers: config.task_workers.max(1), hooks: strato_tasks::TestHooks::from_env(), ..EngineConfig::default() };
+        if let Some(secs) = std::env::var("STRATO_TEST_TASK_LEASE_SECS").ok().and_then(|s| s.parse::<u64>().ok()) {
+            engine_config.lease_ttl = Duration::from_secs(secs.max(1));
+        }
         let engine = Engine::start(store.clone(), tasks::registry(&reconciler), engine_config);
         let app = App {
             store,
@@ -144,6 +154,7 @@ impl App {
             providers: config.providers,
             requests,
             engine,
+            reconciler,
             sync_tick: config.sync_tick,
         };
         Ok((app, report))

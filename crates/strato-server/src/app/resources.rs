@@ -14,7 +14,7 @@ use super::App;
 use crate::error::{ApiError, ApiResult};
 use crate::http::query::ListRequest;
 
-fn kind(plural: &str) -> ApiResult<&'static KindDef> {
+pub(crate) fn kind(plural: &str) -> ApiResult<&'static KindDef> {
     kind_by_plural(plural).ok_or_else(|| ApiError::NotFound(format!("no resource kind {plural:?}")))
 }
 
@@ -64,7 +64,7 @@ impl App {
         Ok(Page { items: page.items.into_iter().map(|r| view(r, details)).collect(), total: page.total, limit: page.limit, offset: page.offset })
     }
 
-    async fn find_resource(&self, principal: &Principal, def: &'static KindDef, key: &str) -> ApiResult<SyncedRecord> {
+    pub(crate) async fn find_resource(&self, principal: &Principal, def: &'static KindDef, key: &str) -> ApiResult<SyncedRecord> {
         let visibility = show_visibility(principal)?;
         let record = self.store.synced().find(def, key, &visibility).await.map_err(|e| not_found_as(e, def.kind, key))?;
         principal.check_read(def.kind, key, record.common.domain_id, record.common.project_id)?;

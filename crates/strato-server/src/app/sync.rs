@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use strato_cloud::ResourceKind;
 use strato_store::synced::SyncRunId;
-use strato_store::TaskTarget;
+use strato_store::{TaskOwner, TaskTarget};
 use strato_sync::{Reconciler, RunStatus, ScopeStatus, SyncError, SyncRequest};
 use strato_tasks::{Step, StepContext, StepError, StepOutcome, TaskKind, TaskSpec};
 use strato_types::api::{CloudAccountSync, SyncHistoryList, SyncHistoryView, TaskView};
@@ -151,11 +151,13 @@ impl App {
             }
         }
         let params = SyncParams { cloudaccount_id: account.id, regions, kinds, full: input.full };
-        Ok(super::tasks::view(self.enqueue_sync(params).await?))
+        let owner = super::tasks::task_owner(account.domain_id, account.project_id, Some(principal));
+        Ok(super::tasks::view(self.enqueue_sync(params, owner).await?))
     }
 
-    /// Enqueues a sync unless one of the same account is queued or running.
-    pub(crate) async fn enqueue_sync(&self, params: SyncParams) -> ApiResult<strato_store::TaskRecord> {
+    /// Enqueues a sync unless one of the same account is queued or running. `owner`: the
+    /// account's project, and the user who asked (none for the scheduler's syncs).
+    pub(crate) async fn enqueue_sync(&self, params: SyncParams, owner: TaskOwner) -> ApiResult<strato_store::TaskRecord> {
         let target = TaskTarget { kind: "cloudaccount".into(), id: params.cloudaccount_id.to_string() };
         if let Some(running) = self.store.tasks().unfinished_for_target(SYNC_TASK, &target).await? {
             return Ok(running);
@@ -163,7 +165,7 @@ impl App {
         let account = params.cloudaccount_id;
         let task = self
             .tasks()
-            .enqueue(TaskSpec::new(SYNC_TASK, params).target("cloudaccount", account))
+            .enqueue(TaskSpec::new(SYNC_TASK, params).target("cloudaccount", account).owner(owner))
             .await
             .map_err(|e| ApiError::internal(format!("enqueueing a sync: {e}")))?;
         self.store.cloudaccounts().postpone_sync(account, chrono::Utc::now()).await?;
@@ -204,7 +206,14 @@ impl App {
                 }
             };
             for account in due {
-                if let Err(error) = self.enqueue_sync(SyncParams::whole(account)).await {
+                let owner = match self.store.cloudaccounts().get(account).await {
+                    Ok(found) => super::tasks::task_owner(found.domain_id, found.project_id, None),
+                    Err(error) => {
+                        tracing::warn!(cloudaccount = %account, %error, "looking up an account due for sync failed");
+                        continue;
+                    }
+                };
+                if let Err(error) = self.enqueue_sync(SyncParams::whole(account), owner).await {
                     tracing::warn!(cloudaccount = %account, %error, "enqueueing a periodic sync failed");
                 }
             }

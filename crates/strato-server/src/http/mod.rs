@@ -1,10 +1,12 @@
 //! HTTP handlers: one file per kind, each only extracting input, calling the app layer and
 //! shaping the answer. They never touch the store.
 
+mod actionlogs;
 mod auth;
 mod cloudaccounts;
 mod cloudregions;
 mod domains;
+mod operations;
 pub mod health;
 mod projects;
 pub mod query;
@@ -40,5 +42,7 @@ pub fn api_router() -> OpenApiRouter<Arc<App>> {
         .merge(cloudregions::routes())
         .merge(zones::routes())
         .merge(tasks::routes())
+        .merge(actionlogs::routes())
         .merge(resources::routes())
+        .merge(operations::routes())
 }

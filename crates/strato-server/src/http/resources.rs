@@ -15,18 +15,18 @@ macro_rules! synced_kind {
 
             use axum::extract::{RawQuery, State};
             use axum::Json;
-            use strato_types::api::{$answer, ChangeList, ErrorBody, ResourceView};
+            use strato_types::api::{$answer, ChangeList, ErrorBody, ResourceUpdate, ResourceView};
             use utoipa_axum::router::OpenApiRouter;
             use utoipa_axum::routes;
 
             use crate::app::authz::Principal;
             use crate::app::App;
             use crate::error::ApiResult;
-            use crate::extract::ApiPath;
+            use crate::extract::{ApiJson, ApiPath};
             use crate::http::query::{parse_details, ListParams, ListRequest, ShowParams};
 
             pub fn routes() -> OpenApiRouter<Arc<App>> {
-                OpenApiRouter::new().routes(routes!(list)).routes(routes!(show)).routes(routes!(changes))
+                OpenApiRouter::new().routes(routes!(list)).routes(routes!(show, update)).routes(routes!(changes))
             }
 
             /// List objects of this kind visible in the requested scope; filters by account,
@@ -61,6 +61,25 @@ macro_rules! synced_kind {
             ) -> ApiResult<Json<ResourceView>> {
                 let details = parse_details(query.as_deref())?;
                 Ok(Json(app.show_resource(&principal, $plural, &id, details).await?))
+            }
+
+            /// Change what a user may change on the mirrored row: delete protection.
+            #[utoipa::path(put, path = $show, tag = "resources", request_body = ResourceUpdate,
+                params(("id" = String, Path, description = "Id or name")),
+                responses(
+                    (status = 200, body = ResourceView),
+                    (status = 400, description = "Bad input", body = ErrorBody),
+                    (status = 401, description = "Not authenticated", body = ErrorBody),
+                    (status = 403, description = "Read-only for the caller", body = ErrorBody),
+                    (status = 404, description = "No such object, or not visible to the caller", body = ErrorBody)
+                ))]
+            async fn update(
+                State(app): State<Arc<App>>,
+                principal: Principal,
+                ApiPath(id): ApiPath<String>,
+                ApiJson(input): ApiJson<ResourceUpdate>,
+            ) -> ApiResult<Json<ResourceView>> {
+                Ok(Json(app.update_resource(&principal, $plural, &id, input).await?))
             }
 
             /// Change history of one object: every field a sync or an operation changed.

@@ -15,6 +15,7 @@ pub mod elasticsearches;
 pub mod history;
 pub mod leases;
 pub mod networks;
+pub mod operations;
 pub mod query;
 pub mod regions;
 pub mod secgroups;
@@ -35,6 +36,22 @@ pub use query::{kind_by_plural, listed_kinds, value_json, SyncedRecord};
 
 strato_types::typed_id!(ResourceId, "resource");
 strato_types::typed_id!(SyncRunId, "sync run");
+
+/// Binds synced `Value`s (owned) onto a query, for either backend.
+macro_rules! bind_values {
+    ($q:expr, $values:expr) => {{
+        let mut q = $q;
+        for v in $values {
+            q = match v {
+                $crate::synced::Value::Text(t) => q.bind(t),
+                $crate::synced::Value::Int(i) => q.bind(i),
+                $crate::synced::Value::Bool(b) => q.bind(b),
+            };
+        }
+        q
+    }};
+}
+pub(crate) use bind_values;
 
 /// Type of a typed column (decides how a NULL is bound, so PostgreSQL accepts it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -356,15 +373,7 @@ impl Synced<'_> {
                 insert_statements(def, scope, chunk, t).into_iter().chain(child_inserts(def, chunk))
             });
             for (sql, values) in head.into_iter().chain(inserts).chain(history::change_statements(&batch.changes)) {
-                let mut q = sqlx::query(&sql);
-                for v in values {
-                    q = match v {
-                        Value::Text(t) => q.bind(t),
-                        Value::Int(i) => q.bind(i),
-                        Value::Bool(b) => q.bind(b),
-                    };
-                }
-                q.execute(&mut *tx).await.map_err(|e| write_error(def, e))?;
+                bind_values!(sqlx::query(&sql), values).execute(&mut *tx).await.map_err(|e| write_error(def, e))?;
             }
             tx.commit().await?;
         });
@@ -392,15 +401,7 @@ impl Synced<'_> {
         with_db!(self.store.db(), pool => {
             let mut tx = pool.begin().await?;
             for (sql, values) in &statements {
-                let mut q = sqlx::query(sql);
-                for v in values {
-                    q = match v {
-                        Value::Text(t) => q.bind(t.clone()),
-                        Value::Int(i) => q.bind(*i),
-                        Value::Bool(b) => q.bind(*b),
-                    };
-                }
-                q.execute(&mut *tx).await.map_err(|e| write_error(def, e))?;
+                bind_values!(sqlx::query(sql), values.iter().cloned()).execute(&mut *tx).await.map_err(|e| write_error(def, e))?;
             }
             tx.commit().await?;
         });
@@ -448,7 +449,7 @@ pub fn children_json(row: &SyncRow) -> Vec<String> {
         .collect()
 }
 
-type Statement = (String, Vec<Value>);
+pub(crate) type Statement = (String, Vec<Value>);
 
 fn multi_row(prefix: &str, width: usize, rows: usize, out_sql: &mut String) {
     out_sql.push_str(prefix);

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
-use strato_types::{Filter, FilterOp, ListQuery, Page};
+use strato_types::{CloudAccountId, CloudRegionId, Filter, FilterOp, ListQuery, Page};
 
 use super::{disks, elasticsearches, networks, secgroups, servers, skus, vpcs};
 use super::{ChildDef, ColType, KindDef, ResourceId, Synced, Value};
@@ -231,6 +231,35 @@ impl Synced<'_> {
         filters.push(equals("name", key.to_string()));
         for filter in filters {
             let query = ListQuery { filters: vec![filter], limit: 1, details: true, ..ListQuery::default() };
+            let built = q.spec.build(self.store.backend(), &query, visibility)?;
+            let rows = self.fetch(q, &built.page_sql, &built.page_values).await?;
+            if let Some(record) = self.attach_children(q, rows).await?.pop() {
+                return Ok(record);
+            }
+        }
+        Err(StoreError::not_found(def.kind, format!("{:?}", key.chars().take(64).collect::<String>())))
+    }
+
+    /// One row of an account's region by id, name or external id (references in operation
+    /// inputs: `--network net1`, `--zone us-east-1a`, `--server vm1`), within `visibility`.
+    pub async fn find_in_region(
+        &self,
+        def: &'static KindDef,
+        account: CloudAccountId,
+        region: CloudRegionId,
+        key: &str,
+        visibility: &Visibility,
+    ) -> StoreResult<SyncedRecord> {
+        let q = require(def)?;
+        let mut keys = Vec::with_capacity(3);
+        if let Ok(id) = key.parse::<ResourceId>() {
+            keys.push(equals("id", id.to_string()));
+        }
+        keys.push(equals("name", key.to_string()));
+        keys.push(equals("external_id", key.to_string()));
+        for filter in keys {
+            let filters = vec![equals("cloudaccount_id", account.to_string()), equals("cloudregion_id", region.to_string()), filter];
+            let query = ListQuery { filters, limit: 1, details: true, ..ListQuery::default() };
             let built = q.spec.build(self.store.backend(), &query, visibility)?;
             let rows = self.fetch(q, &built.page_sql, &built.page_values).await?;
             if let Some(record) = self.attach_children(q, rows).await?.pop() {

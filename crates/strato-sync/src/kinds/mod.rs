@@ -12,6 +12,9 @@ mod vpc;
 
 use std::collections::HashMap;
 
+pub use disk::map as disk_row;
+pub use server::map as server_row;
+
 use strato_cloud::{Billing, CloudDriver, CloudResult, ExtBase, ExtResource, ResourceKind};
 use strato_store::synced::{self, KindDef, ResourceId, Value};
 

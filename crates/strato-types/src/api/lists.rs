@@ -6,6 +6,8 @@ use utoipa::ToSchema;
 use super::cloud::{CloudAccountView, CloudRegionView, ZoneView};
 use super::resource::ResourceView;
 use super::identity::{DomainView, ProjectView, RoleAssignmentView, TokenView, UserView};
+use super::actionlog::ActionLogView;
+use super::task::TaskView;
 
 macro_rules! list_answer {
     ($name:ident, $field:ident, $view:ty) => {
@@ -35,3 +37,5 @@ list_answer!(SkuList, skus, ResourceView);
 list_answer!(DiskList, disks, ResourceView);
 list_answer!(ServerList, servers, ResourceView);
 list_answer!(ElasticsearchList, elasticsearches, ResourceView);
+list_answer!(TaskList, tasks, TaskView);
+list_answer!(ActionLogList, actionlogs, ActionLogView);

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::ids::TaskId;
+use crate::ids::{ProjectId, TaskId};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct TaskStepView {
@@ -35,6 +35,13 @@ pub struct TaskView {
     pub error: Option<String>,
     #[schema(value_type = Option<String>, format = Uuid)]
     pub parent_id: Option<TaskId>,
+    /// The project the task belongs to (tasks are listed and shown by project).
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub project_id: Option<ProjectId>,
+    /// Name of the user who started it; none for system tasks (periodic syncs).
+    #[serde(default)]
+    pub user: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,

@@ -79,11 +79,13 @@ pub struct ServeOptions {
     pub master_key: Option<String>,
     /// STRATO_ADMIN_PASSWORD; `None` lets the server generate and print one.
     pub admin_password: Option<String>,
+    /// Extra environment (test hooks such as STRATO_TEST_TASK_PAUSE_AFTER).
+    pub env: Vec<(String, String)>,
 }
 
 impl ServeOptions {
     pub fn new(backend: Backend, data_dir: PathBuf) -> Self {
-        ServeOptions { backend, data_dir, token_ttl: None, master_key: None, admin_password: Some(ADMIN_PASSWORD.into()) }
+        ServeOptions { backend, data_dir, token_ttl: None, master_key: None, admin_password: Some(ADMIN_PASSWORD.into()), env: Vec::new() }
     }
 }
 
@@ -147,6 +149,7 @@ impl Server {
         if let Some(password) = &options.admin_password {
             cmd.env("STRATO_ADMIN_PASSWORD", password);
         }
+        cmd.envs(options.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         cmd.env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -223,6 +226,14 @@ impl Server {
     /// Stops the server (SIGTERM, then SIGKILL) and returns its options for a restart.
     pub fn stop(mut self) -> ServeOptions {
         stop_child(&mut self.child);
+        self.options.clone()
+    }
+
+    /// Kills the server at once (SIGKILL: no graceful shutdown, as in a crash) and returns
+    /// its options for a restart.
+    pub fn kill(mut self) -> ServeOptions {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
         self.options.clone()
     }
 

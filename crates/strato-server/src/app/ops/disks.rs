@@ -1,0 +1,247 @@
+//! Disk operations: the state machine (as `Action`s) and create.
+//!
+//! | action | from | during | end (cloud) | failed |
+//! |---|---|---|---|---|
+//! | attach | available, attach_failed | attaching | in_use | attach_failed |
+//! | detach | in_use, detach_failed | detaching | available | detach_failed |
+//! | resize | available, in_use, resize_failed | resizing | available or in_use | resize_failed |
+//! | delete | available, error, unknown, *_failed | deleting | gone | delete_failed |
+//! | create | - | creating | available | create_failed |
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use strato_cloud::{DiskStatus, ExtBase, ExtDisk, ResourceKind};
+use strato_store::synced::operations::is_pending;
+use strato_store::synced::{disks::DISKS, servers::SERVERS};
+use strato_sync::{pending_external_id, PendingResource, Reconciler};
+use strato_tasks::{Step, StepContext, StepError, StepOutcome, TaskKind};
+use strato_types::api::{DiskAttach, DiskCreate, DiskResize, TaskView};
+
+use super::{driver, Action, ActionArgs, CreateSpec, OpParams, Until};
+use crate::app::authz::Principal;
+use crate::app::App;
+use crate::error::{ApiError, ApiResult};
+
+pub(crate) static ATTACH: Action = Action {
+    resource: ResourceKind::Disk,
+    verb: "attach",
+    task: "disk.attach",
+    from: &["available", "attach_failed"],
+    during: "attaching",
+    failed: "attach_failed",
+    until: Until::Status(&["in_use"]),
+    call: Some(|d, p| {
+        Box::pin(async move {
+            let server = p.server_external_id.as_deref().unwrap_or_default();
+            d.attach_disk(&p.region, &p.external_id, server, p.device.as_deref()).await.map(|_| ())
+        })
+    }),
+    timeout: Duration::from_secs(600),
+};
+
+pub(crate) static DETACH: Action = Action {
+    resource: ResourceKind::Disk,
+    verb: "detach",
+    task: "disk.detach",
+    from: &["in_use", "detach_failed"],
+    during: "detaching",
+    failed: "detach_failed",
+    until: Until::Status(&["available"]),
+    call: Some(|d, p| {
+        Box::pin(async move {
+            let server = p.server_external_id.as_deref().unwrap_or_default();
+            d.detach_disk(&p.region, &p.external_id, server).await
+        })
+    }),
+    timeout: Duration::from_secs(600),
+};
+
+pub(crate) static RESIZE: Action = Action {
+    resource: ResourceKind::Disk,
+    verb: "resize",
+    task: "disk.resize",
+    from: &["available", "in_use", "resize_failed"],
+    during: "resizing",
+    failed: "resize_failed",
+    until: Until::Status(&["available", "in_use"]),
+    call: Some(|d, p| Box::pin(async move { d.resize_disk(&p.region, &p.external_id, p.size_gb.unwrap_or_default()).await })),
+    timeout: Duration::from_secs(1800),
+};
+
+pub(crate) static DELETE: Action = Action {
+    resource: ResourceKind::Disk,
+    verb: "delete",
+    task: "disk.delete",
+    from: &["available", "error", "unknown", "create_failed", "attach_failed", "resize_failed", "delete_failed"],
+    during: "deleting",
+    failed: "delete_failed",
+    until: Until::Gone,
+    call: Some(|d, p| d.delete_disk(&p.region, &p.external_id)),
+    timeout: Duration::from_secs(600),
+};
+
+pub(crate) static CREATE: Action = Action {
+    resource: ResourceKind::Disk,
+    verb: "create",
+    task: "disk.create",
+    from: &[],
+    during: "creating",
+    failed: "create_failed",
+    until: Until::Status(&["available"]),
+    call: None,
+    timeout: Duration::from_secs(600),
+};
+
+pub(crate) static ACTIONS: &[&Action] = &[&ATTACH, &DETACH, &RESIZE, &DELETE];
+
+/// What `disk.create` makes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DiskSpec {
+    pub name: String,
+    pub zone: String,
+    pub size_gb: u64,
+    pub disk_type: Option<String>,
+    pub tags: std::collections::BTreeMap<String, String>,
+}
+
+pub(crate) fn create_kind(rec: Reconciler) -> TaskKind<OpParams> {
+    super::create_kind(&CREATE, rec.clone(), CreateDisk { rec })
+}
+
+/// Makes the volume (the task id is the cloud's client token) and gives the row its id.
+struct CreateDisk {
+    rec: Reconciler,
+}
+
+#[async_trait::async_trait]
+impl Step<OpParams> for CreateDisk {
+    fn name(&self) -> &str {
+        "create_disk"
+    }
+    async fn run(&self, ctx: &mut StepContext<OpParams>) -> Result<StepOutcome, StepError> {
+        let token = ctx.task_id().to_string();
+        let p = &ctx.params;
+        let Some(CreateSpec::Disk(s)) = &p.create else { return Err(StepError::permanent("disk.create without a disk spec")) };
+        let input = strato_cloud::DiskCreate {
+            name: s.name.clone(),
+            zone: s.zone.clone(),
+            size_gb: s.size_gb,
+            disk_type: s.disk_type.clone(),
+            tags: s.tags.clone().into_iter().collect(),
+            idempotency_token: Some(token),
+        };
+        let driver = driver(&self.rec, p.cloudaccount_id).await?;
+        let made = driver.create_disk(&p.region, &input).await?;
+        let external_id = made.base.external_id;
+        self.rec.store().synced().set_external_id(&DISKS, p.resource_id, &external_id, &p.actor).await?;
+        ctx.params.external_id = external_id;
+        Ok(StepOutcome::Done)
+    }
+    async fn undo(&self, ctx: &mut StepContext<OpParams>) -> Result<(), StepError> {
+        let p = &ctx.params;
+        if is_pending(&p.external_id) {
+            return Ok(());
+        }
+        let driver = driver(&self.rec, p.cloudaccount_id).await?;
+        match driver.delete_disk(&p.region, &p.external_id).await {
+            Ok(()) => {}
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e.into()),
+        }
+        let placeholder = pending_external_id(p.resource_id);
+        self.rec.store().synced().set_external_id(&DISKS, p.resource_id, &placeholder, &p.actor).await?;
+        ctx.params.external_id = placeholder;
+        Ok(())
+    }
+}
+
+impl App {
+    /// `DELETE /disks/{id}`.
+    pub async fn delete_disk(&self, principal: &Principal, key: &str) -> ApiResult<TaskView> {
+        let record = self.find_resource(principal, &DISKS, key).await?;
+        self.start_action(principal, &DELETE, &record, ActionArgs::default()).await
+    }
+
+    /// `POST /disks/{id}/attach`: to a server of the same account and region.
+    pub async fn attach_disk(&self, principal: &Principal, key: &str, input: DiskAttach) -> ApiResult<TaskView> {
+        let record = self.find_resource(principal, &DISKS, key).await?;
+        if record.status == "in_use" {
+            let on = self.store.synced().attached_server(record.id).await?.map(|s| s.1).unwrap_or_default();
+            return Err(ApiError::Conflict(format!("disk {:?} is attached to server {on}; detach it first", record.name)));
+        }
+        let region = record.common.cloudregion_id.ok_or_else(|| ApiError::internal("disk without region"))?;
+        let visibility = crate::app::cloudregions::show_visibility(principal)?;
+        let server = self
+            .store
+            .synced()
+            .find_in_region(&SERVERS, record.common.cloudaccount_id, region, &input.server, &visibility)
+            .await
+            .map_err(|_| ApiError::invalid_field("server", format!("no server {:?} in the disk's account and region", input.server)))?;
+        principal.check_write("server", &input.server, server.common.domain_id, server.common.project_id)?;
+        if is_pending(&server.common.external_id) {
+            return Err(ApiError::Conflict(format!("server {:?} does not exist in the cloud yet ({})", server.name, server.status)));
+        }
+        if record.common.zone_id.is_some() && server.common.zone_id.is_some() && record.common.zone_id != server.common.zone_id {
+            return Err(ApiError::invalid_field("server", format!("server {:?} is in another zone than disk {:?}", server.name, record.name)));
+        }
+        let args = ActionArgs { server_external_id: Some(server.common.external_id), device: input.device, ..ActionArgs::default() };
+        self.start_action(principal, &ATTACH, &record, args).await
+    }
+
+    /// `POST /disks/{id}/detach`: from the server it is attached to. A boot disk stays.
+    pub async fn detach_disk(&self, principal: &Principal, key: &str) -> ApiResult<TaskView> {
+        let record = self.find_resource(principal, &DISKS, key).await?;
+        if record.attribute("is_root").and_then(|v| v.render()).as_deref() == Some("true") {
+            return Err(ApiError::invalid_field("disk", format!("disk {:?} is a boot disk; it cannot be detached", record.name)));
+        }
+        let server = self.store.synced().attached_server(record.id).await?;
+        let args = ActionArgs { server_external_id: server.map(|s| s.0), ..ActionArgs::default() };
+        if args.server_external_id.is_none() && record.status == "in_use" {
+            return Err(ApiError::Conflict(format!("disk {:?} is in use but its server is not known yet; sync the account", record.name)));
+        }
+        self.start_action(principal, &DETACH, &record, args).await
+    }
+
+    /// `POST /disks/{id}/resize`: grow only.
+    pub async fn resize_disk(&self, principal: &Principal, key: &str, input: DiskResize) -> ApiResult<TaskView> {
+        let record = self.find_resource(principal, &DISKS, key).await?;
+        let current = record.attribute("size_gb").and_then(|v| v.render()).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
+        if input.size <= current {
+            return Err(ApiError::invalid_field("size", format!("disks only grow: {:?} has {current} GiB, asked for {}", record.name, input.size)));
+        }
+        const MAX_GB: u64 = 65_536;
+        if input.size > MAX_GB {
+            return Err(ApiError::invalid_field("size", format!("at most {MAX_GB} GiB")));
+        }
+        let server = self.store.synced().attached_server(record.id).await?;
+        let args = ActionArgs { size_gb: Some(input.size), server_external_id: server.map(|s| s.0), ..ActionArgs::default() };
+        self.start_action(principal, &RESIZE, &record, args).await
+    }
+
+    /// `POST /disks`: inserts the disk's row (status creating) and starts `disk.create`.
+    pub async fn create_disk(&self, principal: &Principal, input: DiskCreate) -> ApiResult<TaskView> {
+        crate::app::validate::name("name", &input.name)?;
+        if input.size == 0 || input.size > 65_536 {
+            return Err(ApiError::invalid_field("size", "a disk is 1 to 65536 GiB"));
+        }
+        let target = self.creation_target(principal, &input.cloudaccount, input.region.as_deref(), input.project.as_deref()).await?;
+        let visibility = crate::app::cloudregions::show_visibility(principal)?;
+        if self.store.synced().find_in_region(&DISKS, target.account.id, target.region.id, &input.name, &visibility).await.is_ok() {
+            return Err(ApiError::Conflict(format!("a disk named {:?} already exists in {}", input.name, target.region.common.external_id)));
+        }
+        let zone = self.zone_in(principal, &target, &input.zone).await?;
+        let spec = DiskSpec { name: input.name.clone(), zone, size_gb: input.size, disk_type: input.disk_type.clone(), tags: input.tags.clone() };
+        let pending = PendingResource::Disk(ExtDisk {
+            base: ExtBase::new(String::new(), spec.name.clone()),
+            status: DiskStatus::Creating,
+            zone: spec.zone.clone(),
+            size_gb: spec.size_gb,
+            disk_type: spec.disk_type.clone().unwrap_or_default(),
+            server_id: None,
+            device: None,
+            is_root: false,
+        });
+        self.start_create(principal, &CREATE, &target, CreateSpec::Disk(spec), pending).await
+    }
+}

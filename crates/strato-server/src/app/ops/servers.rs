@@ -1,0 +1,326 @@
+//! Server operations: the state machine (as `Action`s) and create.
+//!
+//! | action | from | during | end (cloud) | failed |
+//! |---|---|---|---|---|
+//! | start | stopped, start_failed | starting | running | start_failed |
+//! | stop | running, stop_failed | stopping | stopped | stop_failed |
+//! | restart | running, restart_failed | rebooting | running | restart_failed |
+//! | change_config | stopped, change_config_failed | changing_config | stopped | change_config_failed |
+//! | delete | any settled or failed status | deleting | gone | delete_failed |
+//! | create | - | creating | running | create_failed |
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use strato_cloud::{ExtBase, ExtServer, PowerState, ResourceKind, ServerStatus};
+use strato_store::synced::operations::is_pending;
+use strato_store::synced::{networks::NETWORKS, secgroups::SECGROUPS, servers::SERVERS, skus::SKUS};
+use strato_sync::{pending_external_id, PendingResource, Reconciler};
+use strato_tasks::{Step, StepContext, StepError, StepOutcome, TaskKind};
+use strato_types::api::{ServerChangeConfig, ServerCreate, TaskView};
+
+use super::{driver, Action, ActionArgs, CreateSpec, OpParams, Until};
+use crate::app::authz::Principal;
+use crate::app::App;
+use crate::error::{ApiError, ApiResult};
+
+const SETTLED: &[&str] = &[
+    "running",
+    "stopped",
+    "error",
+    "unknown",
+    "create_failed",
+    "start_failed",
+    "stop_failed",
+    "restart_failed",
+    "change_config_failed",
+    "delete_failed",
+];
+
+pub(crate) static START: Action = Action {
+    resource: ResourceKind::Server,
+    verb: "start",
+    task: "server.start",
+    from: &["stopped", "start_failed"],
+    during: "starting",
+    failed: "start_failed",
+    until: Until::Status(&["running"]),
+    call: Some(|d, p| d.start_server(&p.region, &p.external_id)),
+    timeout: Duration::from_secs(600),
+};
+
+pub(crate) static STOP: Action = Action {
+    resource: ResourceKind::Server,
+    verb: "stop",
+    task: "server.stop",
+    from: &["running", "stop_failed"],
+    during: "stopping",
+    failed: "stop_failed",
+    until: Until::Status(&["stopped"]),
+    call: Some(|d, p| d.stop_server(&p.region, &p.external_id)),
+    timeout: Duration::from_secs(600),
+};
+
+pub(crate) static RESTART: Action = Action {
+    resource: ResourceKind::Server,
+    verb: "restart",
+    task: "server.restart",
+    from: &["running", "restart_failed"],
+    during: "rebooting",
+    failed: "restart_failed",
+    until: Until::Status(&["running"]),
+    call: Some(|d, p| d.restart_server(&p.region, &p.external_id)),
+    timeout: Duration::from_secs(600),
+};
+
+pub(crate) static CHANGE_CONFIG: Action = Action {
+    resource: ResourceKind::Server,
+    verb: "change_config",
+    task: "server.change_config",
+    from: &["stopped", "change_config_failed"],
+    during: "changing_config",
+    failed: "change_config_failed",
+    until: Until::Status(&["stopped"]),
+    call: Some(|d, p| Box::pin(async move {
+        let instance_type = p.instance_type.as_deref().unwrap_or_default();
+        d.change_server_config(&p.region, &p.external_id, instance_type).await
+    })),
+    timeout: Duration::from_secs(600),
+};
+
+pub(crate) static DELETE: Action = Action {
+    resource: ResourceKind::Server,
+    verb: "delete",
+    task: "server.delete",
+    from: SETTLED,
+    during: "deleting",
+    failed: "delete_failed",
+    until: Until::Gone,
+    call: Some(|d, p| d.delete_server(&p.region, &p.external_id)),
+    timeout: Duration::from_secs(900),
+};
+
+pub(crate) static CREATE: Action = Action {
+    resource: ResourceKind::Server,
+    verb: "create",
+    task: "server.create",
+    from: &[],
+    during: "creating",
+    failed: "create_failed",
+    until: Until::Status(&["running"]),
+    call: None,
+    timeout: Duration::from_secs(900),
+};
+
+pub(crate) static ACTIONS: &[&Action] = &[&START, &STOP, &RESTART, &CHANGE_CONFIG, &DELETE];
+
+/// What `server.create` makes (resolved to the cloud's ids at request time).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ServerSpec {
+    pub name: String,
+    pub instance_type: String,
+    pub image_id: String,
+    pub zone: Option<String>,
+    pub network_id: Option<String>,
+    pub secgroup_ids: Vec<String>,
+    pub root_disk_gb: Option<u64>,
+    pub data_disks_gb: Vec<u64>,
+    pub user_data: Option<String>,
+    pub keypair: Option<String>,
+    pub tags: std::collections::BTreeMap<String, String>,
+}
+
+pub(crate) fn create_kind(rec: Reconciler) -> TaskKind<OpParams> {
+    super::create_kind(&CREATE, rec.clone(), CreateServer { rec })
+}
+
+/// Makes the instance (idempotent: the task id is the cloud's client token, so a step run
+/// again after a crash finds the same instance) and gives the row its external id.
+struct CreateServer {
+    rec: Reconciler,
+}
+
+fn spec(p: &OpParams) -> Result<&ServerSpec, StepError> {
+    match &p.create {
+        Some(CreateSpec::Server(s)) => Ok(s),
+        _ => Err(StepError::permanent("server.create without a server spec")),
+    }
+}
+
+#[async_trait::async_trait]
+impl Step<OpParams> for CreateServer {
+    fn name(&self) -> &str {
+        "create_server"
+    }
+    async fn run(&self, ctx: &mut StepContext<OpParams>) -> Result<StepOutcome, StepError> {
+        let token = ctx.task_id().to_string();
+        let p = &ctx.params;
+        let s = spec(p)?;
+        let input = strato_cloud::ServerCreate {
+            name: s.name.clone(),
+            instance_type: s.instance_type.clone(),
+            image_id: s.image_id.clone(),
+            zone: s.zone.clone(),
+            network_id: s.network_id.clone(),
+            secgroup_ids: s.secgroup_ids.clone(),
+            root_disk_gb: s.root_disk_gb,
+            data_disks_gb: s.data_disks_gb.clone(),
+            user_data: s.user_data.clone(),
+            keypair: s.keypair.clone(),
+            tags: s.tags.clone().into_iter().collect(),
+            idempotency_token: Some(token),
+        };
+        let driver = driver(&self.rec, p.cloudaccount_id).await?;
+        let made = driver.create_server(&p.region, &input).await?;
+        let external_id = made.base.external_id;
+        self.rec.store().synced().set_external_id(&SERVERS, p.resource_id, &external_id, &p.actor).await?;
+        ctx.params.external_id = external_id;
+        Ok(StepOutcome::Done)
+    }
+    async fn undo(&self, ctx: &mut StepContext<OpParams>) -> Result<(), StepError> {
+        let p = &ctx.params;
+        if is_pending(&p.external_id) {
+            return Ok(());
+        }
+        let driver = driver(&self.rec, p.cloudaccount_id).await?;
+        match driver.delete_server(&p.region, &p.external_id).await {
+            Ok(()) => {}
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e.into()),
+        }
+        // the row is again a record of a create that made nothing
+        let placeholder = pending_external_id(p.resource_id);
+        self.rec.store().synced().set_external_id(&SERVERS, p.resource_id, &placeholder, &p.actor).await?;
+        ctx.params.external_id = placeholder;
+        Ok(())
+    }
+}
+
+/// The snapshot a pending server row shows until the cloud has it.
+fn pending_server(s: &ServerSpec) -> ExtServer {
+    ExtServer {
+        base: ExtBase::new(String::new(), s.name.clone()),
+        status: ServerStatus::Creating,
+        power_state: PowerState::Off,
+        zone: s.zone.clone().unwrap_or_default(),
+        instance_type: s.instance_type.clone(),
+        cpu: None,
+        memory_mb: None,
+        image_id: Some(s.image_id.clone()),
+        vpc_id: None,
+        network_id: s.network_id.clone(),
+        private_ips: vec![],
+        public_ips: vec![],
+        disks: vec![],
+        secgroup_ids: s.secgroup_ids.clone(),
+        keypair: s.keypair.clone(),
+    }
+}
+
+fn action(verb: &str) -> ApiResult<&'static Action> {
+    ACTIONS.iter().copied().find(|a| a.verb == verb).ok_or_else(|| ApiError::NotFound(format!("no server action {verb:?}")))
+}
+
+impl App {
+    /// `POST /servers/{id}/{start|stop|restart}` and `DELETE /servers/{id}`.
+    pub async fn server_action(&self, principal: &Principal, key: &str, verb: &str) -> ApiResult<TaskView> {
+        let record = self.find_resource(principal, &SERVERS, key).await?;
+        self.start_action(principal, action(verb)?, &record, ActionArgs::default()).await
+    }
+
+    /// `POST /servers/{id}/change_config`: a new instance type (the server must be stopped).
+    pub async fn change_server_config(&self, principal: &Principal, key: &str, input: ServerChangeConfig) -> ApiResult<TaskView> {
+        let record = self.find_resource(principal, &SERVERS, key).await?;
+        let sku = input.sku.trim();
+        if sku.is_empty() {
+            return Err(ApiError::invalid_field("sku", "the new instance type is empty"));
+        }
+        if record.attribute("instance_type").and_then(|v| v.render()).as_deref() == Some(sku) {
+            return Err(ApiError::invalid_field("sku", format!("server {:?} already is {sku}", record.name)));
+        }
+        let region = record.common.cloudregion_id.ok_or_else(|| ApiError::internal("server without region"))?;
+        self.known_sku(principal, record.common.cloudaccount_id, region, sku).await?;
+        let args = ActionArgs { instance_type: Some(sku.to_string()), ..ActionArgs::default() };
+        self.start_action(principal, &CHANGE_CONFIG, &record, args).await
+    }
+
+    /// When the region's instance types are synced, `sku` must be one of them (400 otherwise).
+    async fn known_sku(
+        &self,
+        principal: &Principal,
+        account: strato_types::CloudAccountId,
+        region: strato_types::CloudRegionId,
+        sku: &str,
+    ) -> ApiResult<()> {
+        let visibility = crate::app::cloudregions::show_visibility(principal)?;
+        let synced = self.store.synced();
+        if synced.find_in_region(&SKUS, account, region, sku, &visibility).await.is_ok() {
+            return Ok(());
+        }
+        let any = synced.scan(&SKUS, account, Some(region)).await?;
+        if any.is_empty() {
+            return Ok(()); // catalogue not synced: the cloud decides
+        }
+        Err(ApiError::invalid_field("sku", format!("no instance type {sku:?} in this region")))
+    }
+
+    /// `POST /servers`: inserts the server's row (status creating) in the chosen project and
+    /// starts `server.create`.
+    pub async fn create_server(&self, principal: &Principal, input: ServerCreate) -> ApiResult<TaskView> {
+        crate::app::validate::name("name", &input.name)?;
+        let target = self.creation_target(principal, &input.cloudaccount, input.region.as_deref(), input.project.as_deref()).await?;
+        let synced = self.store.synced();
+        let visibility = crate::app::cloudregions::show_visibility(principal)?;
+        if synced.find_in_region(&SERVERS, target.account.id, target.region.id, &input.name, &visibility).await.is_ok() {
+            return Err(ApiError::Conflict(format!("a server named {:?} already exists in {}", input.name, target.region.common.external_id)));
+        }
+        if input.sku.trim().is_empty() {
+            return Err(ApiError::invalid_field("sku", "an instance type is required"));
+        }
+        if input.image.trim().is_empty() {
+            return Err(ApiError::invalid_field("image", "an image id is required"));
+        }
+        if input.root_disk_size == Some(0) || input.data_disk_sizes.contains(&0) {
+            return Err(ApiError::invalid_field("disk size", "disk sizes are at least 1 GiB"));
+        }
+        self.known_sku(principal, target.account.id, target.region.id, &input.sku).await?;
+        let zone = match &input.zone {
+            Some(z) => Some(self.zone_in(principal, &target, z).await?),
+            None => None,
+        };
+        let network_id = match &input.network {
+            Some(n) => Some(
+                synced
+                    .find_in_region(&NETWORKS, target.account.id, target.region.id, n, &visibility)
+                    .await
+                    .map_err(|_| ApiError::invalid_field("network", format!("no network {n:?} in this account and region")))?
+                    .common
+                    .external_id,
+            ),
+            None => None,
+        };
+        let mut secgroup_ids = Vec::new();
+        for sg in &input.secgroups {
+            let found = synced
+                .find_in_region(&SECGROUPS, target.account.id, target.region.id, sg, &visibility)
+                .await
+                .map_err(|_| ApiError::invalid_field("secgroups", format!("no security group {sg:?} in this account and region")))?;
+            secgroup_ids.push(found.common.external_id);
+        }
+        let spec = ServerSpec {
+            name: input.name.clone(),
+            instance_type: input.sku.trim().to_string(),
+            image_id: input.image.trim().to_string(),
+            zone,
+            network_id,
+            secgroup_ids,
+            root_disk_gb: input.root_disk_size,
+            data_disks_gb: input.data_disk_sizes.clone(),
+            user_data: input.user_data.clone(),
+            keypair: input.keypair.clone(),
+            tags: input.tags.clone(),
+        };
+        let pending = PendingResource::Server(pending_server(&spec));
+        self.start_create(principal, &CREATE, &target, CreateSpec::Server(spec), pending).await
+    }
+}

@@ -1,0 +1,117 @@
+//! Inputs of lifecycle operations on synced resources (servers, disks, Elasticsearch). Each
+//! answers 202 with the task that does the work. References (account, region, zone, network,
+//! secgroups, server, project) accept an id or a name.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// `POST /servers`.
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServerCreate {
+    pub name: String,
+    /// Cloud account (id or name).
+    pub cloudaccount: String,
+    /// Region external id, e.g. `us-east-1`; the account's only region when absent.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Zone (id, name or external id); the cloud picks one when absent.
+    #[serde(default)]
+    pub zone: Option<String>,
+    /// Instance type, e.g. `t3.micro`.
+    pub sku: String,
+    /// Image id in the cloud, e.g. `ami-...`.
+    pub image: String,
+    /// Network (subnet): id or name; the cloud's default when absent.
+    #[serde(default)]
+    pub network: Option<String>,
+    /// Security groups: ids or names.
+    #[serde(default)]
+    pub secgroups: Vec<String>,
+    /// Root disk size in GiB.
+    #[serde(default)]
+    pub root_disk_size: Option<u64>,
+    /// Data disks, sizes in GiB.
+    #[serde(default)]
+    pub data_disk_sizes: Vec<u64>,
+    /// Passed to the guest; may hold secrets, so it is never shown back.
+    #[serde(default)]
+    pub user_data: Option<String>,
+    #[serde(default)]
+    pub keypair: Option<String>,
+    /// Project of the new server; the account's project when absent.
+    #[serde(default)]
+    pub project: Option<String>,
+    #[serde(default)]
+    pub tags: std::collections::BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for ServerCreate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerCreate")
+            .field("name", &self.name)
+            .field("cloudaccount", &self.cloudaccount)
+            .field("region", &self.region)
+            .field("sku", &self.sku)
+            .field("image", &self.image)
+            .field("user_data", &self.user_data.as_ref().map(|_| "<hidden>"))
+            .finish_non_exhaustive()
+    }
+}
+
+/// `POST /servers/{id}/change_config`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServerChangeConfig {
+    /// The new instance type.
+    pub sku: String,
+}
+
+/// `POST /disks`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiskCreate {
+    pub name: String,
+    pub cloudaccount: String,
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Zone (id, name or external id).
+    pub zone: String,
+    /// Size in GiB.
+    pub size: u64,
+    /// The cloud's storage type, e.g. `gp3`; the driver's default when absent.
+    #[serde(default)]
+    pub disk_type: Option<String>,
+    #[serde(default)]
+    pub project: Option<String>,
+    #[serde(default)]
+    pub tags: std::collections::BTreeMap<String, String>,
+}
+
+/// `POST /disks/{id}/attach`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiskAttach {
+    /// Server (id or name) in the disk's account and region.
+    pub server: String,
+    /// Device name, e.g. `/dev/sdf`; the driver picks one when absent.
+    #[serde(default)]
+    pub device: Option<String>,
+}
+
+/// `POST /disks/{id}/resize`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiskResize {
+    /// New size in GiB; larger than the current one.
+    pub size: u64,
+}
+
+/// `PUT /<plural>/{id}` of a synced resource: what a user may change on the mirrored row.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceUpdate {
+    /// Delete protection: while true, deletes are refused with 409.
+    #[serde(default)]
+    pub disable_delete: Option<bool>,
+}
