@@ -15,22 +15,12 @@ use crate::Store;
 const TEXT_MAX: usize = 2000;
 const NAME_MAX: usize = 256;
 
+/// A stored entry: what was written, with its id and time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActionLog {
     pub id: ActionLogId,
     pub created_at: DateTime<Utc>,
-    pub domain_id: Option<DomainId>,
-    pub project_id: Option<ProjectId>,
-    pub user_id: Option<UserId>,
-    pub user_name: Option<String>,
-    pub object_kind: String,
-    pub object_id: String,
-    pub object_name: Option<String>,
-    pub action: String,
-    pub outcome: ActionOutcome,
-    pub error: Option<String>,
-    pub task_id: Option<TaskId>,
-    pub request_id: Option<String>,
+    pub entry: NewActionLog,
 }
 
 /// An entry to write; `created_at` is the time of the write.
@@ -98,18 +88,20 @@ impl Row {
         Ok(ActionLog {
             id: parse_id(&self.id, "actionlogs.id")?,
             created_at: from_micros(self.created_at),
-            domain_id: self.domain_id.as_deref().map(|d| parse_id(d, "actionlogs.domain_id")).transpose()?,
-            project_id: self.project_id.as_deref().map(|p| parse_id(p, "actionlogs.project_id")).transpose()?,
-            user_id: self.user_id.as_deref().map(|u| parse_id(u, "actionlogs.user_id")).transpose()?,
-            user_name: self.user_name,
-            object_kind: self.object_kind,
-            object_id: self.object_id,
-            object_name: self.object_name,
-            action: self.action,
-            outcome: parse_enum(&self.outcome, "actionlogs.outcome")?,
-            error: self.error,
-            task_id: self.task_id.as_deref().map(|t| parse_id(t, "actionlogs.task_id")).transpose()?,
-            request_id: self.request_id,
+            entry: NewActionLog {
+                domain_id: self.domain_id.as_deref().map(|d| parse_id(d, "actionlogs.domain_id")).transpose()?,
+                project_id: self.project_id.as_deref().map(|p| parse_id(p, "actionlogs.project_id")).transpose()?,
+                user_id: self.user_id.as_deref().map(|u| parse_id(u, "actionlogs.user_id")).transpose()?,
+                user_name: self.user_name,
+                object_kind: self.object_kind,
+                object_id: self.object_id,
+                object_name: self.object_name,
+                action: self.action,
+                outcome: parse_enum(&self.outcome, "actionlogs.outcome")?,
+                error: self.error,
+                task_id: self.task_id.as_deref().map(|t| parse_id(t, "actionlogs.task_id")).transpose()?,
+                request_id: self.request_id,
+            },
         })
     }
 }

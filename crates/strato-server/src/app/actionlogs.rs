@@ -11,10 +11,11 @@ use super::App;
 use crate::error::ApiResult;
 use crate::http::query::ListRequest;
 
-pub(crate) fn view(entry: ActionLog) -> ActionLogView {
+pub(crate) fn view(log: ActionLog) -> ActionLogView {
+    let entry = log.entry;
     ActionLogView {
-        id: entry.id,
-        created_at: entry.created_at,
+        id: log.id,
+        created_at: log.created_at,
         domain_id: entry.domain_id,
         project_id: entry.project_id,
         user_id: entry.user_id,

@@ -22,6 +22,14 @@ pub fn is_pending(external_id: &str) -> bool {
     external_id.starts_with(PENDING_PREFIX)
 }
 
+/// A row's facts the operation writes read first.
+struct RowFacts {
+    status: String,
+    disable_delete: bool,
+    external_id: String,
+    cloudaccount_id: CloudAccountId,
+}
+
 /// The start of an operation on one row.
 #[derive(Debug, Clone)]
 pub struct OperationStart<'a> {
@@ -95,20 +103,27 @@ impl Synced<'_> {
 
     /// The stored status and delete protection of one row.
     pub async fn status_of(&self, def: &KindDef, id: ResourceId) -> StoreResult<(String, bool)> {
-        let sql = format!("SELECT status, disable_delete FROM {} WHERE id = $1", def.table);
-        let row: Option<(String, bool)> =
+        let row = self.facts(def, id).await?;
+        Ok((row.status, row.disable_delete))
+    }
+
+    /// What the writes below need of a row, in one read.
+    async fn facts(&self, def: &KindDef, id: ResourceId) -> StoreResult<RowFacts> {
+        let sql = format!("SELECT status, disable_delete, external_id, cloudaccount_id FROM {} WHERE id = $1", def.table);
+        let row: Option<(String, bool, String, String)> =
             with_db!(self.store.db(), pool => sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(pool).await?);
-        row.ok_or_else(|| StoreError::not_found(def.kind, id))
+        let (status, disable_delete, external_id, account) = row.ok_or_else(|| StoreError::not_found(def.kind, id))?;
+        Ok(RowFacts { status, disable_delete, external_id, cloudaccount_id: crate::db::parse_id(&account, "cloudaccount_id")? })
     }
 
     /// Sets a row's status (an operation's end: `stop_failed`, or back to where it was after
     /// a cancel), logging the change. A row that is gone is not an error.
     pub async fn set_status(&self, def: &KindDef, id: ResourceId, status: &str, actor: &str) -> StoreResult<()> {
-        let Ok((old, _)) = self.status_of(def, id).await else { return Ok(()) };
+        let Ok(row) = self.facts(def, id).await else { return Ok(()) };
+        let (old, account) = (row.status, row.cloudaccount_id);
         if old == status {
             return Ok(());
         }
-        let account = self.account_of(def, id).await?;
         // no hash: the next re-read or sync writes the cloud's status over this one
         let update = format!("UPDATE {} SET status = $1, updated_at = $2, sync_hash = NULL WHERE id = $3", def.table);
         let change = user_change(def, id, account, "status", Some(&old), Some(status), actor);
@@ -118,11 +133,11 @@ impl Synced<'_> {
 
     /// Turns delete protection on or off, logging the change.
     pub async fn set_disable_delete(&self, def: &KindDef, id: ResourceId, disable_delete: bool, actor: &str) -> StoreResult<()> {
-        let (_, old) = self.status_of(def, id).await?;
+        let row = self.facts(def, id).await?;
+        let (old, account) = (row.disable_delete, row.cloudaccount_id);
         if old == disable_delete {
             return Ok(());
         }
-        let account = self.account_of(def, id).await?;
         let update = format!("UPDATE {} SET disable_delete = $1, updated_at = $2 WHERE id = $3", def.table);
         let change = user_change(
             def,
@@ -141,8 +156,8 @@ impl Synced<'_> {
     /// resource (it listed the new resource before this commit) is dropped in the same
     /// transaction: the operation's row is the one the user knows.
     pub async fn set_external_id(&self, def: &KindDef, id: ResourceId, external_id: &str, actor: &str) -> StoreResult<()> {
-        let account = self.account_of(def, id).await?;
-        let old = self.external_id_of(def, id).await?;
+        let row = self.facts(def, id).await?;
+        let (old, account) = (row.external_id, row.cloudaccount_id);
         let drop_dup = format!("DELETE FROM {} WHERE cloudaccount_id = $1 AND external_id = $2 AND id <> $3", def.table);
         let update = format!("UPDATE {} SET external_id = $1, updated_at = $2 WHERE id = $3", def.table);
         let change = user_change(def, id, account, "external_id", Some(&old), Some(external_id), actor);
@@ -155,26 +170,11 @@ impl Synced<'_> {
 
     /// Removes a row whose resource is gone (its child rows go with it), logging the removal.
     pub async fn remove(&self, def: &KindDef, id: ResourceId, actor: &str) -> StoreResult<()> {
-        let Ok(old) = self.external_id_of(def, id).await else { return Ok(()) };
-        let account = self.account_of(def, id).await?;
+        let Ok(row) = self.facts(def, id).await else { return Ok(()) };
+        let (old, account) = (row.external_id, row.cloudaccount_id);
         let delete = format!("DELETE FROM {} WHERE id = $1", def.table);
         let change = user_change(def, id, account, "removed", Some(&old), None, actor);
         self.write_with_change(&delete, vec![Value::text(id.to_string())], change).await
-    }
-
-    async fn external_id_of(&self, def: &KindDef, id: ResourceId) -> StoreResult<String> {
-        let sql = format!("SELECT external_id FROM {} WHERE id = $1", def.table);
-        let row: Option<String> =
-            with_db!(self.store.db(), pool => sqlx::query_scalar(&sql).bind(id.to_string()).fetch_optional(pool).await?);
-        row.ok_or_else(|| StoreError::not_found(def.kind, id))
-    }
-
-    async fn account_of(&self, def: &KindDef, id: ResourceId) -> StoreResult<CloudAccountId> {
-        let sql = format!("SELECT cloudaccount_id FROM {} WHERE id = $1", def.table);
-        let row: Option<String> =
-            with_db!(self.store.db(), pool => sqlx::query_scalar(&sql).bind(id.to_string()).fetch_optional(pool).await?);
-        let text = row.ok_or_else(|| StoreError::not_found(def.kind, id))?;
-        crate::db::parse_id(&text, "cloudaccount_id")
     }
 
     async fn write_with_change(&self, sql: &str, values: Vec<Value>, change: ChangeEntry) -> StoreResult<()> {

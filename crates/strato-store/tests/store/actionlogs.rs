@@ -68,13 +68,13 @@ both!(actionlogs_list_visibility_and_filters, |env: crate::common::Env| async mo
     let page = logs.list(&q(&[("filter", "action.equals(stop)")]), &Visibility::All).await.unwrap();
     let got = &page.items[0];
     assert_eq!(
-        (got.project_id, got.user_name.as_deref(), got.object_name.as_deref(), got.task_id, got.outcome),
+        (got.entry.project_id, got.entry.user_name.as_deref(), got.entry.object_name.as_deref(), got.entry.task_id, got.entry.outcome),
         (Some(p2.id), Some("bob"), Some("web-1"), named.task_id, ActionOutcome::Success)
     );
     let page = logs.list(&q(&[("filter", "outcome.equals(failure)"), ("filter", "user.equals(alice)")]), &Visibility::All).await.unwrap();
-    assert_eq!(page.items[0].error.as_ref().map(|e| e.chars().count()), Some(2000), "long errors are clipped");
+    assert_eq!(page.items[0].entry.error.as_ref().map(|e| e.chars().count()), Some(2000), "long errors are clipped");
     let page = logs.list(&q(&[("order", "desc"), ("limit", "1")]), &Visibility::All).await.unwrap();
-    assert_eq!((page.items[0].action.as_str(), page.total), ("cleanup", 5));
+    assert_eq!((page.items[0].entry.action.as_str(), page.total), ("cleanup", 5));
 
     for bad in ["outcome.equals(maybe)", "nosuch.equals(x)", "created_at.ge(yesterday)", "user_id.equals(bob)"] {
         let err = logs.list(&q(&[("filter", bad)]), &Visibility::All).await.unwrap_err();

@@ -11,14 +11,15 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use strato_cloud::{DiskStatus, ExtBase, ExtDisk, ResourceKind};
+use futures::future::BoxFuture;
+use strato_cloud::{CloudDriver, DiskStatus, ExtBase, ExtDisk, ResourceKind};
 use strato_store::synced::operations::is_pending;
 use strato_store::synced::{disks::DISKS, servers::SERVERS};
-use strato_sync::{pending_external_id, PendingResource, Reconciler};
-use strato_tasks::{Step, StepContext, StepError, StepOutcome, TaskKind};
+use strato_sync::{PendingResource, Reconciler};
+use strato_tasks::{StepError, TaskKind};
 use strato_types::api::{DiskAttach, DiskCreate, DiskResize, TaskView};
 
-use super::{driver, Action, ActionArgs, CreateSpec, OpParams, Until};
+use super::{Action, ActionArgs, CreateSpec, OpParams, Until};
 use crate::app::authz::Principal;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
@@ -106,22 +107,12 @@ pub struct DiskSpec {
 }
 
 pub(crate) fn create_kind(rec: Reconciler) -> TaskKind<OpParams> {
-    super::create_kind(&CREATE, rec.clone(), CreateDisk { rec })
+    super::create_kind(&CREATE, &DELETE, "create_disk", make_disk, rec)
 }
 
-/// Makes the volume (the task id is the cloud's client token) and gives the row its id.
-struct CreateDisk {
-    rec: Reconciler,
-}
-
-#[async_trait::async_trait]
-impl Step<OpParams> for CreateDisk {
-    fn name(&self) -> &str {
-        "create_disk"
-    }
-    async fn run(&self, ctx: &mut StepContext<OpParams>) -> Result<StepOutcome, StepError> {
-        let token = ctx.task_id().to_string();
-        let p = &ctx.params;
+/// `disk.create`'s cloud call (the task id is the cloud's client token).
+fn make_disk<'a>(d: &'a dyn CloudDriver, p: &'a OpParams, token: String) -> BoxFuture<'a, Result<String, StepError>> {
+    Box::pin(async move {
         let Some(CreateSpec::Disk(s)) = &p.create else { return Err(StepError::permanent("disk.create without a disk spec")) };
         let input = strato_cloud::DiskCreate {
             name: s.name.clone(),
@@ -131,29 +122,8 @@ impl Step<OpParams> for CreateDisk {
             tags: s.tags.clone().into_iter().collect(),
             idempotency_token: Some(token),
         };
-        let driver = driver(&self.rec, p.cloudaccount_id).await?;
-        let made = driver.create_disk(&p.region, &input).await?;
-        let external_id = made.base.external_id;
-        self.rec.store().synced().set_external_id(&DISKS, p.resource_id, &external_id, &p.actor).await?;
-        ctx.params.external_id = external_id;
-        Ok(StepOutcome::Done)
-    }
-    async fn undo(&self, ctx: &mut StepContext<OpParams>) -> Result<(), StepError> {
-        let p = &ctx.params;
-        if is_pending(&p.external_id) {
-            return Ok(());
-        }
-        let driver = driver(&self.rec, p.cloudaccount_id).await?;
-        match driver.delete_disk(&p.region, &p.external_id).await {
-            Ok(()) => {}
-            Err(e) if e.is_not_found() => {}
-            Err(e) => return Err(e.into()),
-        }
-        let placeholder = pending_external_id(p.resource_id);
-        self.rec.store().synced().set_external_id(&DISKS, p.resource_id, &placeholder, &p.actor).await?;
-        ctx.params.external_id = placeholder;
-        Ok(())
-    }
+        Ok(d.create_disk(&p.region, &input).await?.base.external_id)
+    })
 }
 
 impl App {

@@ -138,13 +138,68 @@ fn action_kind(action: &'static Action, rec: Reconciler) -> TaskKind<OpParams> {
         .step(Reread { action, rec })
 }
 
-/// The steps shared by creates: accepted first, await and re-read after the create step.
-pub(crate) fn create_kind<S: Step<OpParams> + 'static>(action: &'static Action, rec: Reconciler, create: S) -> TaskKind<OpParams> {
+/// Makes a kind's resource in the cloud and answers its external id. The task id comes as
+/// the idempotency token, so a step run again after a crash finds what it made before.
+pub(crate) type MakeCall = for<'a> fn(&'a dyn CloudDriver, &'a OpParams, String) -> BoxFuture<'a, Result<String, StepError>>;
+
+/// A create task: accepted, the kind's make call, then await and re-read like every action.
+/// `delete` is the kind's delete action, whose call undoes the make.
+pub(crate) fn create_kind(
+    action: &'static Action,
+    delete: &'static Action,
+    step_name: &'static str,
+    make: MakeCall,
+    rec: Reconciler,
+) -> TaskKind<OpParams> {
     TaskKind::new(action.task)
         .step(Accepted { action, rec: rec.clone() })
-        .step(create)
+        .step(Create { action, delete, step_name, make, rec: rec.clone() })
         .step(AwaitCloud { action, rec: rec.clone() })
         .step(Reread { action, rec })
+}
+
+/// Makes the resource and gives its row the cloud's id; the undo deletes it in the cloud and
+/// puts the placeholder id back (the row is again a record of a create that made nothing).
+struct Create {
+    action: &'static Action,
+    delete: &'static Action,
+    step_name: &'static str,
+    make: MakeCall,
+    rec: Reconciler,
+}
+
+#[async_trait::async_trait]
+impl Step<OpParams> for Create {
+    fn name(&self) -> &str {
+        self.step_name
+    }
+    async fn run(&self, ctx: &mut StepContext<OpParams>) -> Result<StepOutcome, StepError> {
+        let token = ctx.task_id().to_string();
+        let p = &ctx.params;
+        let driver = driver(&self.rec, p.cloudaccount_id).await?;
+        let external_id = (self.make)(driver.as_ref(), p, token).await?;
+        self.rec.store().synced().set_external_id(self.action.def(), p.resource_id, &external_id, &p.actor).await?;
+        ctx.params.external_id = external_id;
+        Ok(StepOutcome::Done)
+    }
+    async fn undo(&self, ctx: &mut StepContext<OpParams>) -> Result<(), StepError> {
+        let p = &ctx.params;
+        if is_pending(&p.external_id) {
+            return Ok(());
+        }
+        if let Some(delete) = self.delete.call {
+            let driver = driver(&self.rec, p.cloudaccount_id).await?;
+            match delete(driver.as_ref(), p).await {
+                Ok(()) => {}
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let placeholder = strato_sync::pending_external_id(p.resource_id);
+        self.rec.store().synced().set_external_id(self.action.def(), p.resource_id, &placeholder, &p.actor).await?;
+        ctx.params.external_id = placeholder;
+        Ok(())
+    }
 }
 
 pub(crate) fn sync_error(e: SyncError) -> StepError {

@@ -12,14 +12,14 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use strato_cloud::{ExtBase, ExtServer, PowerState, ResourceKind, ServerStatus};
-use strato_store::synced::operations::is_pending;
+use futures::future::BoxFuture;
+use strato_cloud::{CloudDriver, ExtBase, ExtServer, PowerState, ResourceKind, ServerStatus};
 use strato_store::synced::{networks::NETWORKS, secgroups::SECGROUPS, servers::SERVERS, skus::SKUS};
-use strato_sync::{pending_external_id, PendingResource, Reconciler};
-use strato_tasks::{Step, StepContext, StepError, StepOutcome, TaskKind};
+use strato_sync::{PendingResource, Reconciler};
+use strato_tasks::{StepError, TaskKind};
 use strato_types::api::{ServerChangeConfig, ServerCreate, TaskView};
 
-use super::{driver, Action, ActionArgs, CreateSpec, OpParams, Until};
+use super::{Action, ActionArgs, CreateSpec, OpParams, Until};
 use crate::app::authz::Principal;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
@@ -131,31 +131,13 @@ pub struct ServerSpec {
 }
 
 pub(crate) fn create_kind(rec: Reconciler) -> TaskKind<OpParams> {
-    super::create_kind(&CREATE, rec.clone(), CreateServer { rec })
+    super::create_kind(&CREATE, &DELETE, "create_server", make_server, rec)
 }
 
-/// Makes the instance (idempotent: the task id is the cloud's client token, so a step run
-/// again after a crash finds the same instance) and gives the row its external id.
-struct CreateServer {
-    rec: Reconciler,
-}
-
-fn spec(p: &OpParams) -> Result<&ServerSpec, StepError> {
-    match &p.create {
-        Some(CreateSpec::Server(s)) => Ok(s),
-        _ => Err(StepError::permanent("server.create without a server spec")),
-    }
-}
-
-#[async_trait::async_trait]
-impl Step<OpParams> for CreateServer {
-    fn name(&self) -> &str {
-        "create_server"
-    }
-    async fn run(&self, ctx: &mut StepContext<OpParams>) -> Result<StepOutcome, StepError> {
-        let token = ctx.task_id().to_string();
-        let p = &ctx.params;
-        let s = spec(p)?;
+/// `server.create`'s cloud call (the task id is the cloud's client token).
+fn make_server<'a>(d: &'a dyn CloudDriver, p: &'a OpParams, token: String) -> BoxFuture<'a, Result<String, StepError>> {
+    Box::pin(async move {
+        let Some(CreateSpec::Server(s)) = &p.create else { return Err(StepError::permanent("server.create without a server spec")) };
         let input = strato_cloud::ServerCreate {
             name: s.name.clone(),
             instance_type: s.instance_type.clone(),
@@ -170,30 +152,8 @@ impl Step<OpParams> for CreateServer {
             tags: s.tags.clone().into_iter().collect(),
             idempotency_token: Some(token),
         };
-        let driver = driver(&self.rec, p.cloudaccount_id).await?;
-        let made = driver.create_server(&p.region, &input).await?;
-        let external_id = made.base.external_id;
-        self.rec.store().synced().set_external_id(&SERVERS, p.resource_id, &external_id, &p.actor).await?;
-        ctx.params.external_id = external_id;
-        Ok(StepOutcome::Done)
-    }
-    async fn undo(&self, ctx: &mut StepContext<OpParams>) -> Result<(), StepError> {
-        let p = &ctx.params;
-        if is_pending(&p.external_id) {
-            return Ok(());
-        }
-        let driver = driver(&self.rec, p.cloudaccount_id).await?;
-        match driver.delete_server(&p.region, &p.external_id).await {
-            Ok(()) => {}
-            Err(e) if e.is_not_found() => {}
-            Err(e) => return Err(e.into()),
-        }
-        // the row is again a record of a create that made nothing
-        let placeholder = pending_external_id(p.resource_id);
-        self.rec.store().synced().set_external_id(&SERVERS, p.resource_id, &placeholder, &p.actor).await?;
-        ctx.params.external_id = placeholder;
-        Ok(())
-    }
+        Ok(d.create_server(&p.region, &input).await?.base.external_id)
+    })
 }
 
 /// The snapshot a pending server row shows until the cloud has it.
