@@ -32,6 +32,8 @@ pub enum Value {
     Count,
     /// Comma-separated list -> JSON array of strings (`""` is the empty array).
     List,
+    /// Comma-separated `KEY[=VALUE]:PROJECT` -> JSON array of project rules (`""` clears them).
+    ProjectRules,
     /// A secret: `--<flag>-stdin` reads it from standard input; `--<flag>` on the command line
     /// is offered only when `on_command_line` (it ends up in shell history and `ps`).
     Secret { on_command_line: bool },
@@ -228,6 +230,7 @@ pub static KINDS: &[Kind] = &[
             field("endpoint", "endpoint", Value::Text, "API endpoint URL (default: the provider's)"),
             field("regions", "regions", Value::List, "Regions to manage, comma-separated (default: all)"),
             field("sync-interval", "sync_interval_secs", Value::Count, "Seconds between periodic syncs (default 300)"),
+            field("project-rules", "project_rules", Value::ProjectRules, "Tag-to-project rules, comma-separated KEY[=VALUE]:PROJECT (first match wins; applied to resources sync finds from now on)"),
             DESCRIPTION,
         ],
         update: &[
@@ -237,6 +240,7 @@ pub static KINDS: &[Kind] = &[
             ENABLED,
             field("regions", "regions", Value::List, "Regions to manage, comma-separated"),
             field("sync-interval", "sync_interval_secs", Value::Count, "Seconds between periodic syncs"),
+            field("project-rules", "project_rules", Value::ProjectRules, "Tag-to-project rules, comma-separated KEY[=VALUE]:PROJECT (first match wins; applied to resources sync finds from now on)"),
             field("access-key", "credentials.access_key_id", Value::Text, "New access key id"),
             field("secret", "credentials.secret_access_key", Value::Secret { on_command_line: true }, "New secret key"),
         ],

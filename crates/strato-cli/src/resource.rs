@@ -106,6 +106,7 @@ fn field_flags(mut cmd: Command, fields: &'static [Field], creating: bool) -> Co
                     FieldValue::Bool => arg.value_parser(clap::value_parser!(bool)).value_name("true|false"),
                     FieldValue::Count => arg.value_parser(clap::value_parser!(u64)).value_name("N"),
                     FieldValue::List => arg.value_name("A,B,..."),
+                    FieldValue::ProjectRules => arg.value_name("KEY[=VALUE]:PROJECT,..."),
                     _ => arg.value_name(field.flag.to_uppercase().replace('-', "_")),
                 };
                 cmd = cmd.arg(arg);
@@ -127,6 +128,7 @@ fn body_from(fields: &[Field], matches: &ArgMatches) -> Result<Map<String, Value
                     text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::String(s.into())).collect(),
                 )
             }),
+            FieldValue::ProjectRules => matches.get_one::<String>(field.flag).map(|text| project_rules(field.flag, text)).transpose()?,
             FieldValue::Text => matches.get_one::<String>(field.flag).map(|s| Value::String(s.clone())),
             FieldValue::Secret { on_command_line } => {
                 if matches.get_flag(&stdin_flag(field)) {
@@ -143,6 +145,25 @@ fn body_from(fields: &[Field], matches: &ArgMatches) -> Result<Map<String, Value
         }
     }
     Ok(body)
+}
+
+/// `team=blue:p1,owner:p2` -> `[{"tag_key": "team", "tag_value": "blue", "project": "p1"}, ...]`.
+fn project_rules(flag: &str, text: &str) -> Result<Value> {
+    let mut rules = Vec::new();
+    for rule in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let Some((tag, project)) = rule.rsplit_once(':').filter(|(t, p)| !t.is_empty() && !p.is_empty()) else {
+            return Err(usage_error(format!("--{flag}: {rule:?} is not KEY[=VALUE]:PROJECT")));
+        };
+        let (key, value) = match tag.split_once('=') {
+            Some((k, v)) => (k, Some(v)),
+            None => (tag, None),
+        };
+        if key.is_empty() {
+            return Err(usage_error(format!("--{flag}: {rule:?} has an empty tag key")));
+        }
+        rules.push(serde_json::json!({"tag_key": key, "tag_value": value, "project": project}));
+    }
+    Ok(Value::Array(rules))
 }
 
 /// Sets `a.b.c` in a JSON object, creating the nested objects on the way.
@@ -286,6 +307,23 @@ mod tests {
     fn update_sends_only_given_fields() {
         let (kind, _, matches) = parse("cloudaccount-update", &["a1", "--enabled", "false", "--regions", ""]);
         assert_eq!(Value::Object(body_from(kind.update, &matches).unwrap()), json!({"enabled": false, "regions": []}));
+    }
+
+    #[test]
+    fn project_rules_flag_builds_rules() {
+        let (kind, _, matches) = parse("cloudaccount-update", &["a1", "--project-rules", "team=blue:p1, owner:p2"]);
+        assert_eq!(
+            Value::Object(body_from(kind.update, &matches).unwrap()),
+            json!({"project_rules": [{"tag_key": "team", "tag_value": "blue", "project": "p1"},
+                                     {"tag_key": "owner", "tag_value": null, "project": "p2"}]})
+        );
+        let (kind, _, matches) = parse("cloudaccount-update", &["a1", "--project-rules", ""]);
+        assert_eq!(Value::Object(body_from(kind.update, &matches).unwrap()), json!({"project_rules": []}));
+        for bad in ["team=blue", "team:", ":p1", "=x:p1"] {
+            let (kind, _, matches) = parse("cloudaccount-update", &["a1", "--project-rules", bad]);
+            let error = body_from(kind.update, &matches).unwrap_err().to_string();
+            assert!(error.contains("--project-rules"), "{bad}: {error}");
+        }
     }
 
     #[test]

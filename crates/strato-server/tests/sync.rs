@@ -5,34 +5,9 @@
 
 mod common;
 
-use std::time::Duration;
 
-use common::{Backend, TestApp};
-use serde_json::{json, Value};
-
-/// Polls a task until it ends; answers the final task.
-async fn wait_task(t: &TestApp, token: &str, id: &str) -> Value {
-    for _ in 0..300 {
-        let task = t.get(&format!("/tasks/{id}"), token).await.assert_status(200).clone();
-        if matches!(task["status"].as_str(), Some("succeeded" | "failed" | "cancelled")) {
-            return task;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("task {id} did not end");
-}
-
-/// Waits for the account's first (automatic) sync to have run.
-async fn wait_synced(t: &TestApp, token: &str, account: &str) -> Value {
-    for _ in 0..300 {
-        let shown = t.get(&format!("/cloudaccounts/{account}"), token).await.assert_status(200).clone();
-        if shown["last_sync_at"].is_string() {
-            return shown;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("cloud account {account} never synced");
-}
+use common::{wait_synced, wait_task, Backend, TestApp};
+use serde_json::json;
 
 async fn count(t: &TestApp, path: &str) -> u64 {
     t.get(path, &t.admin_token).await.assert_status(200)["total"].as_u64().unwrap()

@@ -45,7 +45,7 @@ fn text(s: &str) -> Value {
 fn row(external_id: String, name: String, status: &str, zone: &str, tags: &str, typed: Vec<Value>, children: Vec<Vec<Vec<Value>>>) -> SyncRow {
     let mut values = vec![text(&name), text(status), text(zone), text(tags), text("postpaid"), Value::Int(None), Value::Bool(false)];
     values.extend(typed);
-    SyncRow { id: ResourceId::new(), external_id, cloud_name: name, values, children }
+    SyncRow { id: ResourceId::new(), external_id, cloud_name: name, values, children, project_id: None }
 }
 
 /// Local ids a server of one account refers to.

@@ -430,31 +430,15 @@ impl CloudAccounts<'_> {
         Ok(())
     }
 
-    /// Deletes the account and everything synced from it, in dependency order (servers, then
-    /// disks, elasticsearch, secgroups, networks, vpcs, skus, zones, regions), its sync
-    /// history, change log and leases, in one transaction: nothing is left behind.
+    /// Deletes the account and everything synced from it, in dependency order (the listed
+    /// kinds in reverse sync order, each after its child tables, then zones and regions), its
+    /// sync history, change log and leases, in one transaction: nothing is left behind.
     pub async fn delete(&self, id: CloudAccountId) -> StoreResult<()> {
-        const PURGE: &[&str] = &[
-            "DELETE FROM server_disks WHERE server_id IN (SELECT id FROM servers WHERE cloudaccount_id = $1)",
-            "DELETE FROM server_secgroups WHERE server_id IN (SELECT id FROM servers WHERE cloudaccount_id = $1)",
-            "DELETE FROM servers WHERE cloudaccount_id = $1",
-            "DELETE FROM disks WHERE cloudaccount_id = $1",
-            "DELETE FROM elasticsearches WHERE cloudaccount_id = $1",
-            "DELETE FROM secgroup_rules WHERE secgroup_id IN (SELECT id FROM secgroups WHERE cloudaccount_id = $1)",
-            "DELETE FROM secgroups WHERE cloudaccount_id = $1",
-            "DELETE FROM networks WHERE cloudaccount_id = $1",
-            "DELETE FROM vpcs WHERE cloudaccount_id = $1",
-            "DELETE FROM skus WHERE cloudaccount_id = $1",
-            "DELETE FROM zones WHERE cloudaccount_id = $1",
-            "DELETE FROM cloudregions WHERE cloudaccount_id = $1",
-            "DELETE FROM sync_history WHERE cloudaccount_id = $1",
-            "DELETE FROM resource_changes WHERE cloudaccount_id = $1",
-            "DELETE FROM sync_leases WHERE cloudaccount_id = $1",
-        ];
+        let purge = purge_statements();
         let key = id.to_string();
         let done = with_db!(self.store.db(), pool => {
             let mut tx = pool.begin().await?;
-            for sql in PURGE {
+            for sql in &purge {
                 sqlx::query(sql).bind(&key).execute(&mut *tx).await.map_err(on_delete("cloud account", key.clone()))?;
             }
             let done = sqlx::query("DELETE FROM cloudaccounts WHERE id = $1")
@@ -468,4 +452,35 @@ impl CloudAccounts<'_> {
         }
         Ok(())
     }
+}
+
+/// What an account owns besides its resources.
+const ACCOUNT_LOG_TABLES: [&str; 3] = ["sync_history", "resource_changes", "sync_leases"];
+
+/// The synced kinds in purge order: the listed kinds in reverse sync order, then zones and
+/// regions. Derived from the kind list, so a new kind is purged without a line here.
+fn purged_kinds() -> impl Iterator<Item = &'static crate::synced::KindDef> {
+    use crate::synced::{query::listed_kinds, regions};
+    listed_kinds().iter().rev().copied().chain([&regions::ZONES, &regions::CLOUDREGIONS])
+}
+
+/// Tables that carry `cloudaccount_id` (tests and the purge check).
+pub(crate) fn account_tables() -> impl Iterator<Item = &'static str> {
+    purged_kinds().map(|def| def.table).chain(ACCOUNT_LOG_TABLES)
+}
+
+/// `delete`'s statements: each kind's child tables before the kind, then the logs.
+fn purge_statements() -> Vec<String> {
+    let mut out = Vec::new();
+    for def in purged_kinds() {
+        for child in def.children {
+            out.push(format!(
+                "DELETE FROM {} WHERE {} IN (SELECT id FROM {} WHERE cloudaccount_id = $1)",
+                child.table, child.parent_column, def.table
+            ));
+        }
+        out.push(format!("DELETE FROM {} WHERE cloudaccount_id = $1", def.table));
+    }
+    out.extend(ACCOUNT_LOG_TABLES.iter().map(|table| format!("DELETE FROM {table} WHERE cloudaccount_id = $1")));
+    out
 }

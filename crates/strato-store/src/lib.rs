@@ -210,11 +210,9 @@ impl Store {
     /// Rows of an account in one of its tables (tests and the purge check). Only the tables
     /// that carry `cloudaccount_id` are accepted.
     pub async fn count_account_rows(&self, table: &str, account: strato_types::CloudAccountId) -> StoreResult<i64> {
-        const TABLES: &[&str] = &[
-            "cloudregions", "zones", "vpcs", "networks", "secgroups", "skus", "disks", "servers", "elasticsearches",
-            "sync_history", "resource_changes", "sync_leases",
-        ];
-        let table = TABLES.iter().find(|t| **t == table).ok_or_else(|| StoreError::invalid("table", format!("no account rows in {table:?}")))?;
+        let table = cloudaccounts::account_tables()
+            .find(|t| *t == table)
+            .ok_or_else(|| StoreError::invalid("table", format!("no account rows in {table:?}")))?;
         let sql = format!("SELECT COUNT(*) FROM {table} WHERE cloudaccount_id = $1");
         Ok(with_db!(self.db(), pool => sqlx::query_scalar::<_, i64>(&sql).bind(account.to_string()).fetch_one(pool).await?))
     }

@@ -314,10 +314,20 @@ impl Tasks<'_> {
         self.store.db()
     }
 
-    /// Enqueues one task (status queued).
+    /// Enqueues one task and answers it as queued. The row is read back inside the inserting
+    /// transaction: read after the commit, a worker may already have claimed it.
     pub async fn create(&self, task: &NewTask) -> StoreResult<TaskRecord> {
-        self.create_many(std::slice::from_ref(task)).await?;
-        self.get(task.id).await
+        let now = now();
+        let params = to_json(&task.params, "params")?;
+        let select = format!("SELECT {COLUMNS} FROM tasks WHERE id = $1");
+        let row: Row = with_db!(self.db(), pool => {
+            let mut tx = pool.begin().await?;
+            bind_new!(sqlx::query(INSERT), task, params, now).execute(&mut *tx).await?;
+            let row: Row = sqlx::query_as(&select).bind(task.id.to_string()).fetch_one(&mut *tx).await?;
+            tx.commit().await?;
+            row
+        });
+        row.into_record()
     }
 
     /// Enqueues many tasks in one transaction.

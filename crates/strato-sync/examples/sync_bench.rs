@@ -90,7 +90,7 @@ async fn raw_upsert(store: &Store, cloud: &Arc<FakeCloud>) -> Result<(u64, Durat
                 .map(|d| {
                     let mut values = vec![strato_store::synced::Value::text(d.cloud_name.clone())];
                     values.extend(d.values);
-                    SyncRow { id: strato_store::synced::ResourceId::new(), external_id: d.external_id, cloud_name: d.cloud_name, values, children: d.children }
+                    SyncRow { id: strato_store::synced::ResourceId::new(), external_id: d.external_id, cloud_name: d.cloud_name, values, children: d.children, project_id: None }
                 })
                 .collect();
             cx.ids.insert(*kind, rows.iter().map(|r| (r.external_id.clone(), r.id)).collect());

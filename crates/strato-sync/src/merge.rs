@@ -98,7 +98,7 @@ fn to_row(d: &Desired, id: ResourceId, name: String) -> SyncRow {
     let mut values = Vec::with_capacity(d.values.len() + 1);
     values.push(Value::text(name));
     values.extend(d.values.iter().cloned());
-    SyncRow { id, external_id: d.external_id.clone(), cloud_name: d.cloud_name.clone(), values, children: d.children.clone() }
+    SyncRow { id, external_id: d.external_id.clone(), cloud_name: d.cloud_name.clone(), values, children: d.children.clone(), project_id: None }
 }
 
 /// A stored name still fits the cloud name: equal, or the cloud name with our clash suffix.

@@ -62,7 +62,14 @@ impl Reconciler {
         let mut values = Vec::with_capacity(desired.values.len() + 1);
         values.push(Value::text(desired.cloud_name.clone()));
         values.extend(desired.values);
-        let row = SyncRow { id, external_id: pending_external_id(id), cloud_name: desired.cloud_name, values, children: desired.children };
+        let row = SyncRow {
+            id,
+            external_id: pending_external_id(id),
+            cloud_name: desired.cloud_name,
+            values,
+            children: desired.children,
+            project_id: None,
+        };
         let scope = Scope { cloudaccount_id: account.id, domain_id: account.domain_id, project_id: project, cloudregion_id: Some(region_row.id) };
         synced.apply(kinds::def(kind), &scope, &Batch { inserts: vec![row], ..Batch::default() }).await?;
         Ok(id)

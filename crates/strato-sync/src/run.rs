@@ -8,7 +8,7 @@ use chrono::Utc;
 use futures::stream::{self, StreamExt};
 use strato_cloud::{ApiClass, RequestKey, ResourceKind};
 use strato_store::synced::operations::is_pending;
-use strato_store::synced::{Batch, Scope, SyncHistoryRow, SyncRunId, SyncScopeStatus};
+use strato_store::synced::{Batch, Scope, SyncHistoryRow, SyncRow, SyncRunId, SyncScopeStatus};
 use strato_store::CloudAccount;
 use strato_types::{CloudAccountId, CloudRegionId};
 
@@ -261,9 +261,34 @@ impl Ctx {
         let ids: Vec<_> = plan.updates.iter().map(|u| u.id).collect();
         let old = if ids.is_empty() { Vec::new() } else { synced.load(def, &ids).await? };
         let changes = merge::changes(def, self.account.id, &self.origin, &plan.updates, &old, &plan.removals);
-        let batch =
-            Batch { inserts: plan.inserts, updates: plan.updates, removals: plan.removals.iter().map(|r| r.id).collect(), changes };
+        let mut inserts = plan.inserts;
+        self.apply_project_rules(&mut inserts).await?;
+        let batch = Batch { inserts, updates: plan.updates, removals: plan.removals.iter().map(|r| r.id).collect(), changes };
         synced.apply(def, &self.scope(region_id), &batch).await?;
+        Ok(())
+    }
+
+    /// New rows go to the project of the account's first rule that matches their cloud tags
+    /// (else the account's project). A rule whose project was deleted since is skipped, so
+    /// it cannot fail the write.
+    async fn apply_project_rules(&self, inserts: &mut [SyncRow]) -> Result<(), SyncError> {
+        if self.account.project_rules.is_empty() || inserts.is_empty() {
+            return Ok(());
+        }
+        let mut rules = Vec::with_capacity(self.account.project_rules.len());
+        for rule in &self.account.project_rules {
+            match self.rec.store.projects().get(rule.project_id).await {
+                Ok(_) => rules.push(rule),
+                Err(strato_store::StoreError::NotFound { .. }) => {
+                    tracing::warn!(account = %self.account.id, project = %rule.project_id, tag = %rule.tag_key, "project rule names a deleted project; skipped");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        for row in inserts {
+            let tags = row.tags();
+            row.project_id = rules.iter().find(|r| r.matches(&tags)).map(|r| r.project_id);
+        }
         Ok(())
     }
 

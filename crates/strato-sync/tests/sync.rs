@@ -412,3 +412,52 @@ both!(a_request_limits_regions_and_kinds, |env: Env| async move {
     assert_eq!(outcome.status, RunStatus::Succeeded);
     assert_mirrors(&env, account, &cloud).await;
 });
+
+both!(project_rules_place_new_rows_by_tag, |env: Env| async move {
+    let cloud = cloud(SMALL);
+    let d = driver(&cloud);
+    let r1 = "fake-region-1";
+    let scope = env.store.system_scope().await.unwrap();
+    let new_project = |name: &str| strato_store::projects::NewProject { name: name.into(), domain_id: scope.domain_id, description: String::new() };
+    let blue = env.store.projects().create(new_project("blue")).await.unwrap().id;
+    let gone = env.store.projects().create(new_project("gone")).await.unwrap().id;
+    let account = env.account("a1").await;
+    let rule = |key: &str, value: Option<&str>, project| strato_store::cloudaccounts::ProjectRule { tag_key: key.into(), tag_value: value.map(Into::into), project_id: project };
+    // The first rule names a project deleted before the sync: skipped, not a failed write.
+    let rules = vec![rule("team", Some("red"), gone), rule("team", Some("blue"), blue), rule("owner", None, blue)];
+    let update = strato_store::cloudaccounts::CloudAccountUpdate { project_rules: Some(rules), ..Default::default() };
+    env.store.cloudaccounts().update(account, update).await.unwrap();
+    env.store.projects().delete(gone).await.unwrap();
+
+    let servers = d.list_servers(r1).await.unwrap();
+    let ids: Vec<String> = servers.iter().take(4).map(|s| s.base.external_id.clone()).collect();
+    let tag = |k: &str, v: &str| Tags::from([(k.to_string(), v.to_string())]);
+    d.set_tags(r1, ResourceKind::Server, &ids[0], &tag("team", "blue"), false).await.unwrap();
+    d.set_tags(r1, ResourceKind::Server, &ids[1], &tag("team", "green"), false).await.unwrap();
+    d.set_tags(r1, ResourceKind::Server, &ids[2], &tag("owner", "ann"), false).await.unwrap();
+    d.set_tags(r1, ResourceKind::Server, &ids[3], &tag("team", "red"), false).await.unwrap();
+
+    let rec = reconciler(&env.store, &cloud, "r1", None);
+    let outcome = rec.sync_account(account).await.expect("sync");
+    assert_eq!(outcome.status, RunStatus::Succeeded, "{:?}", outcome.scopes);
+    let rid = region_id(&env, account, r1).await;
+    let project_of = |external_id: String| {
+        let env = &env;
+        async move {
+            let rows = env.store.synced().scan(def(ResourceKind::Server), account, Some(rid)).await.unwrap();
+            let row = rows.into_iter().find(|r| r.external_id == external_id).expect("row");
+            env.store.synced().get(def(ResourceKind::Server), row.id).await.unwrap().common.project_id
+        }
+    };
+    assert_eq!(project_of(ids[0].clone()).await, blue, "team=blue matches the second rule");
+    assert_eq!(project_of(ids[1].clone()).await, scope.project_id, "no rule matches team=green");
+    assert_eq!(project_of(ids[2].clone()).await, blue, "a rule without a value matches any value");
+    assert_eq!(project_of(ids[3].clone()).await, scope.project_id, "the deleted project's rule is skipped");
+    assert_eq!(project_of(servers[10].base.external_id.clone()).await, scope.project_id, "untagged rows go to the account's project");
+
+    // A row already stored keeps its project when its tags change later.
+    d.set_tags(r1, ResourceKind::Server, &ids[1], &tag("team", "blue"), false).await.unwrap();
+    let outcome = rec.sync_account(account).await.expect("resync");
+    assert_eq!(outcome.status, RunStatus::Succeeded, "{:?}", outcome.scopes);
+    assert_eq!(project_of(ids[1].clone()).await, scope.project_id);
+});

@@ -72,6 +72,30 @@ pub fn test_providers() -> strato_cloud::ProviderRegistry {
     registry
 }
 
+/// Polls a task until it ends; answers the final task.
+pub async fn wait_task(t: &TestApp, token: &str, id: &str) -> Value {
+    for _ in 0..300 {
+        let task = t.get(&format!("/tasks/{id}"), token).await.assert_status(200).clone();
+        if matches!(task["status"].as_str(), Some("succeeded" | "failed" | "cancelled")) {
+            return task;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("task {id} did not end");
+}
+
+/// Waits for the account's first (automatic) sync to have run.
+pub async fn wait_synced(t: &TestApp, token: &str, account: &str) -> Value {
+    for _ in 0..300 {
+        let shown = t.get(&format!("/cloudaccounts/{account}"), token).await.assert_status(200).clone();
+        if shown["last_sync_at"].is_string() {
+            return shown;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("cloud account {account} never synced");
+}
+
 impl TestApp {
     pub async fn start(backend: Backend) -> TestApp {
         Self::start_with_ttl(backend, 3600).await

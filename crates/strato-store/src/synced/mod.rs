@@ -176,6 +176,9 @@ pub struct SyncRow {
     pub values: Vec<Value>,
     /// Rows per child table (in `KindDef::children` order); each row is the child's columns.
     pub children: Vec<Vec<Vec<Value>>>,
+    /// The project an inserted row goes to when not the scope's (an account's project rule
+    /// matched its tags). Updates never move a row to another project.
+    pub project_id: Option<ProjectId>,
 }
 
 impl SyncRow {
@@ -187,6 +190,14 @@ impl SyncRow {
         match &self.values[0] {
             Value::Text(Some(n)) => n,
             _ => "",
+        }
+    }
+    /// The cloud's tags as written to the `tags` column (empty when unreadable).
+    pub fn tags(&self) -> std::collections::BTreeMap<String, String> {
+        let at = SYNCED_COMMON.iter().position(|c| c.name == "tags");
+        match at.and_then(|i| self.values.get(i)) {
+            Some(Value::Text(Some(json))) => serde_json::from_str(json).unwrap_or_default(),
+            _ => Default::default(),
         }
     }
 }
@@ -486,7 +497,7 @@ fn insert_statements(def: &KindDef, scope: &Scope, rows: &[SyncRow], t: i64) -> 
             values.push(Value::text(row.id.to_string()));
             values.push(Value::text(row.external_id.clone()));
             values.push(Value::text(scope.domain_id.to_string()));
-            values.push(Value::text(scope.project_id.to_string()));
+            values.push(Value::text(row.project_id.unwrap_or(scope.project_id).to_string()));
             values.push(Value::text(scope.cloudaccount_id.to_string()));
             values.push(Value::Text(region.clone()));
             values.push(Value::Int(Some(t)));

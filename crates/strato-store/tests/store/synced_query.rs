@@ -59,7 +59,7 @@ impl Place {
         let mut values = vec![t(name), t(status), t(&self.zone), t(&serde_json::to_string(&tags).unwrap()), Value::Text(None), Value::Int(None), Value::Bool(false)];
         values.extend(typed);
         let children = if children.is_empty() { vec![vec![]; def.children.len()] } else { children };
-        let row = SyncRow { id: ResourceId::new(), external_id: format!("ext-{name}-{}", ResourceId::new()), cloud_name: name.into(), values, children };
+        let row = SyncRow { id: ResourceId::new(), external_id: format!("ext-{name}-{}", ResourceId::new()), cloud_name: name.into(), values, children, project_id: None };
         let id = row.id.to_string();
         self.store.synced().apply(def, &self.scope, &Batch { inserts: vec![row], ..Batch::default() }).await.unwrap();
         id
