@@ -226,6 +226,8 @@ fn vm_and_disk_lifecycle_and_bad_input_through_the_binary() {
     let on_server = show(&admin, "server", "vm1");
     let attached: Vec<&str> = on_server["disks"].as_array().into_iter().flatten().filter_map(|d| d["disk_id"].as_str()).collect();
     assert!(attached.contains(&disk["id"].as_str().unwrap_or("?")), "{on_server}");
+    // grown online (block_resize) while attached to the running VM
+    assert_eq!(admin.json(&["disk-resize", "d1", "--size", "2", "--wait"])["size_gb"], 2);
 
     // Bad input: a clear 4xx before any task runs, and nothing left behind.
     api.refused("/servers",
@@ -238,6 +240,7 @@ fn vm_and_disk_lifecycle_and_bad_input_through_the_binary() {
         json!({"name": "hugedisk", "cloudaccount": "local", "vcpus": 1, "memory_mb": 128, "image": "tiny", "root_disk_size": 65536}), 400, "free");
     api.refused("/disks", json!({"name": "huge", "cloudaccount": "local", "size": 65536}), 400, "free");
     api.refused("/disks/d1/attach", json!({"server": "vm1"}), 409, "attached");
+    api.refused("/disks/d1/resize", json!({"size": 65536}), 400, "free");
     // the boot disk's row comes with a sync (the create re-reads the server only)
     admin.run(&["cloudaccount-sync", "local", "--wait"]).success();
     let boot = admin.json(&["disk-list", "--scope", "system", "--filter", "name.equals(vm1-boot)"]);
@@ -258,6 +261,16 @@ fn vm_and_disk_lifecycle_and_bad_input_through_the_binary() {
     assert_eq!(admin.json(&["server-stop", "vm1", "--wait"])["status"], "stopped");
     assert!(qemu_pids(&data).is_empty(), "the VM's qemu still runs after stop");
     assert!(serial_log(&data, &vm).contains("STRATO-GUEST-POWEROFF"), "the guest did not power itself off");
+
+    // Change config while stopped (more than the host has is refused first), start, restart.
+    api.refused("/servers/vm1/change_config", json!({"vcpus": 4096, "memory_mb": 256}), 400, "vcpus");
+    let changed = admin.json(&["server-change-config", "vm1", "--vcpus", "1", "--memory", "192", "--wait"]);
+    assert_eq!((changed["status"].clone(), changed["instance_type"].clone()), (json!("stopped"), json!("1c192m")), "{changed}");
+    assert_eq!(admin.json(&["server-start", "vm1", "--wait"])["status"], "running");
+    wait_for("the guest's marker after start", BOOT, || serial_log(&data, &vm).contains(MARKER));
+    assert_eq!(admin.json(&["server-restart", "vm1", "--wait"])["status"], "running");
+    wait_for("the guest's marker after restart", BOOT, || serial_log(&data, &vm).contains(MARKER));
+    assert_eq!(admin.json(&["server-stop", "vm1", "--wait"])["status"], "stopped");
     admin.run(&["server-delete", "vm1", "--wait"]).success();
     assert!(!admin.run(&["server-list", "--scope", "system"]).success().stdout.contains("vm1"));
     assert!(!cloudcli(&data, &["server-list"]).success().stdout.contains(&vm));
