@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{items, names, Backend, Cli, Server, ServeOptions, TestServer};
+use common::{items, names, Backend, Cli, Server, ServeOptions};
 use serde_json::{json, Value};
 
 const MARKER: &str = "STRATO-GUEST-READY";
@@ -166,7 +166,7 @@ fn footprint(admin: &Cli, data_dir: &Path) -> Footprint {
 
 /// The server under test as an admin sees it, for refused requests.
 struct Admin<'a> {
-    server: &'a TestServer,
+    server: &'a Server,
     cli: &'a Cli,
     token: &'a str,
     data_dir: &'a Path,
@@ -192,10 +192,11 @@ fn vm_and_disk_lifecycle_and_bad_input_through_the_binary() {
     if !require_qemu() {
         return;
     }
+    // Dropped in reverse: the server stops, then its VMs are killed, then the dir goes.
     let dir = tempfile::Builder::new().prefix("kvm-e2e").tempdir().expect("temp dir");
     let data = dir.path().join("data");
     let _vms = KillVms(data.clone());
-    let server = TestServer { server: serve_local(dir.path()), dir };
+    let server = serve_local(dir.path());
     let admin = server.admin_cli();
     let token = admin.saved_token();
     let api = Admin { server: &server, cli: &admin, token: &token, data_dir: &data };
