@@ -254,6 +254,17 @@ fn vm_and_disk_lifecycle_and_bad_input_through_the_binary() {
     // cloudcli says the same in one line.
     let cli_refusal = cloudcli(&data, &["server-create", "--name", "big", "--instance-type", "4096c256m", "--image", "tiny"]);
     assert!(!cli_refusal.status.success() && cli_refusal.stderr.lines().count() == 1 && cli_refusal.stderr.contains("vcpus"), "{cli_refusal:?}");
+    let boot_external = items(&boot, "disks")[0]["external_id"].as_str().unwrap_or_default().to_string();
+    for (args, needle) in [
+        (vec!["server-create", "--name", "x", "--instance-type", "1c128m", "--image", "no-such-image"], "no-such-image"),
+        (vec!["disk-create", "--name", "x", "--zone", "", "--size-gb", "65536"], "free"),
+        (vec!["disk-detach", boot_external.as_str(), "--server", vm.as_str()], "boot disk"),
+    ] {
+        let run = cloudcli(&data, &args);
+        let lines: Vec<&str> = run.stderr.lines().collect();
+        assert!(!run.status.success() && lines.len() == 1 && lines[0].starts_with("error: ") && lines[0].contains(needle), "{args:?}: {run:?}");
+    }
+    assert_eq!(qemu_pids(&data).len(), 1, "a refused cloudcli call left a VM");
 
     assert_eq!(admin.json(&["disk-detach", "d1", "--wait"])["status"], "available");
     assert_eq!(show(&admin, "server", "vm1")["status"], "running");
