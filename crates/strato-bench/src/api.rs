@@ -32,7 +32,8 @@ pub struct ApiArgs {
 const PROVIDERS: [&str; 4] = ["aws", "aliyun", "qingcloud", "fake"];
 
 pub async fn run(strato: &Path, args: ApiArgs) -> anyhow::Result<()> {
-    let server = ServedStrato::start(strato, &[])?;
+    // Only the seeded accounts: no `local` (kvm) account.
+    let server = ServedStrato::start(strato, &["--no-local-account"])?;
     println!("strato serve pid {} on {}", server.pid(), server.addr);
     let mut conn = Conn::open(&server.addr).await?;
     let login = conn
