@@ -161,7 +161,7 @@ impl App {
             return Err(ApiError::invalid_field("server", format!("server {:?} is in another zone than disk {:?}", server.name, record.name)));
         }
         if ATTACH.from.contains(&record.status.as_str()) && !is_pending(&record.common.external_id) {
-            let (driver, region) = self.driver_and_region(&record).await?;
+            let (driver, region) = self.driver_and_region(principal, &record).await?;
             let op = Preflight::AttachDisk { disk_id: &record.common.external_id, server_id: &server.common.external_id };
             self.preflight(driver.as_ref(), &region, op).await?;
         }
@@ -181,7 +181,7 @@ impl App {
             return Err(ApiError::Conflict(format!("disk {:?} is in use but its server is not known yet; sync the account", record.name)));
         }
         if let (Some(server), true) = (&args.server_external_id, DETACH.from.contains(&record.status.as_str())) {
-            let (driver, region) = self.driver_and_region(&record).await?;
+            let (driver, region) = self.driver_and_region(principal, &record).await?;
             let op = Preflight::DetachDisk { disk_id: &record.common.external_id, server_id: server };
             self.preflight(driver.as_ref(), &region, op).await?;
         }
@@ -200,7 +200,7 @@ impl App {
             return Err(ApiError::invalid_field("size", format!("at most {MAX_GB} GiB")));
         }
         if RESIZE.from.contains(&record.status.as_str()) && !is_pending(&record.common.external_id) {
-            let (driver, region) = self.driver_and_region(&record).await?;
+            let (driver, region) = self.driver_and_region(principal, &record).await?;
             let op = Preflight::ResizeDisk { disk_id: &record.common.external_id, size_gb: input.size };
             self.preflight(driver.as_ref(), &region, op).await?;
         }
@@ -244,7 +244,10 @@ impl App {
 
 impl App {
     /// The driver of a synced row's account and the row's region (external id).
-    async fn driver_and_region(&self, record: &SyncedRecord) -> ApiResult<(std::sync::Arc<dyn CloudDriver>, String)> {
+    /// Also checks the caller may write the disk: the cloud is asked nothing for a caller who
+    /// would get a 403 anyway.
+    async fn driver_and_region(&self, principal: &Principal, record: &SyncedRecord) -> ApiResult<(std::sync::Arc<dyn CloudDriver>, String)> {
+        principal.check_write("disk", &record.name, record.common.domain_id, record.common.project_id)?;
         let region = record.common.cloudregion_id.ok_or_else(|| ApiError::internal("disk without region"))?;
         let region = self.store.cloudregions().get(region).await?.common.external_id;
         Ok((self.account_driver(record.common.cloudaccount_id).await?, region))
