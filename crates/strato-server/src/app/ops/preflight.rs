@@ -71,11 +71,18 @@ impl App {
                     return Ok((named, true));
                 }
                 let skus = driver.list_skus(region).await.map_err(refusal)?;
-                match skus.iter().find(|s| s.cpu == vcpus && s.memory_mb == memory) {
-                    Some(found) => Ok((found.base.external_id.clone(), false)),
-                    None => Err(ApiError::invalid_field(
+                let mut fits: Vec<&str> =
+                    skus.iter().filter(|s| s.cpu == vcpus && s.memory_mb == memory).map(|s| s.base.external_id.as_str()).collect();
+                fits.sort_unstable();
+                match fits.as_slice() {
+                    [only] => Ok((only.to_string(), false)),
+                    [] => Err(ApiError::invalid_field(
                         "sku",
                         format!("no instance type in {region} has {vcpus} vcpus and {memory} MiB; pick one with --sku (see sku-list)"),
+                    )),
+                    several => Err(ApiError::invalid_field(
+                        "sku",
+                        format!("several instance types in {region} have {vcpus} vcpus and {memory} MiB ({}); pick one with --sku", several.join(", ")),
                     )),
                 }
             }
@@ -96,5 +103,21 @@ impl App {
             Err(e) if e.kind == CloudErrorKind::InvalidInput => Err(ApiError::invalid_field("image", e.message)),
             Err(e) => Err(refusal(e)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_map_to_the_callers_statuses() {
+        let status = |e: CloudError| refusal(e).status().as_u16();
+        assert_eq!(status(CloudError::invalid_input("image nope does not exist")), 400);
+        assert_eq!(status(CloudError::quota_exceeded("4096 vcpus requested, the host has 2")), 400);
+        assert_eq!(status(CloudError::conflict("disk d is already attached")), 409);
+        assert_eq!(status(CloudError::not_found("disk d")), 409);
+        assert_eq!(status(CloudError::transient("qmp timeout")), 503);
+        assert_eq!(refusal(CloudError::quota_exceeded("4096 vcpus requested")).to_string(), "4096 vcpus requested");
     }
 }
