@@ -146,13 +146,14 @@ fn create_vm(admin: &Cli, data_dir: &Path, name: &str) -> String {
     external_id
 }
 
-/// What must not change when a request is refused: VMs, disk dirs, server and disk rows.
+/// What must not change when a request is refused: VMs, disk dirs, server, disk and task rows.
 #[derive(Debug, PartialEq)]
 struct Footprint {
     vms: usize,
     disk_dirs: usize,
     servers: Value,
     disks: Value,
+    tasks: Value,
 }
 
 fn footprint(admin: &Cli, data_dir: &Path) -> Footprint {
@@ -161,6 +162,7 @@ fn footprint(admin: &Cli, data_dir: &Path) -> Footprint {
         disk_dirs: count_dirs(&data_dir.join("kvm/disks")),
         servers: admin.json(&["server-list", "--scope", "system"])["total"].clone(),
         disks: admin.json(&["disk-list", "--scope", "system"])["total"].clone(),
+        tasks: admin.json(&["task-list", "--scope", "system"])["total"].clone(),
     }
 }
 
