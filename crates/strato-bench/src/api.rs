@@ -32,7 +32,8 @@ pub struct ApiArgs {
 const PROVIDERS: [&str; 4] = ["aws", "aliyun", "qingcloud", "fake"];
 
 pub async fn run(strato: &Path, args: ApiArgs) -> anyhow::Result<()> {
-    let server = ServedStrato::start(strato, &[])?;
+    // Only the seeded accounts: no `local` (kvm) account.
+    let server = ServedStrato::start(strato, &["--no-local-account"])?;
     println!("strato serve pid {} on {}", server.pid(), server.addr);
     let mut conn = Conn::open(&server.addr).await?;
     let login = conn
@@ -99,20 +100,20 @@ async fn seed_cloudaccounts(addr: &str, token: &str, rows: usize) -> anyhow::Res
 }
 
 /// One keep-alive HTTP/1.1 connection for JSON calls.
-struct Conn {
+pub(crate) struct Conn {
     addr: String,
     sender: SendRequest<Full<Bytes>>,
 }
 
 impl Conn {
-    async fn open(addr: &str) -> anyhow::Result<Self> {
+    pub(crate) async fn open(addr: &str) -> anyhow::Result<Self> {
         let stream = TcpStream::connect(addr).await.with_context(|| format!("connect {addr}"))?;
         let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
         tokio::spawn(conn);
         Ok(Self { addr: addr.to_string(), sender })
     }
 
-    async fn call(&mut self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> anyhow::Result<Value> {
+    pub(crate) async fn call(&mut self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> anyhow::Result<Value> {
         let mut req = Request::builder().method(method.clone()).uri(path).header("host", &self.addr);
         if let Some(t) = token {
             req = req.header("authorization", format!("Bearer {t}"));
@@ -124,6 +125,8 @@ impl Conn {
             }
             None => Bytes::new(),
         };
+        // The connection may still be finishing the previous exchange.
+        self.sender.ready().await?;
         let resp = self.sender.send_request(req.body(Full::new(bytes))?).await?;
         let status = resp.status();
         let body = resp.into_body().collect().await?.to_bytes();

@@ -5,6 +5,7 @@
 //!     $CARGO_TARGET_DIR/release/strato-bench api --rows 100000
 
 mod api;
+mod kvm;
 mod load;
 mod served;
 
@@ -25,6 +26,8 @@ struct Cli {
 enum Scenario {
     /// GET /cloudaccounts/<id> and a filtered, ordered list of 20 over N cloud accounts (SQLite).
     Api(api::ApiArgs),
+    /// VMs on this host through the server: POST /servers to the guest's marker, stop to stopped, RSS.
+    Kvm(kvm::KvmArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -37,6 +40,7 @@ fn main() -> anyhow::Result<()> {
     runtime.block_on(async move {
         match cli.scenario {
             Scenario::Api(args) => api::run(&strato, args).await,
+            Scenario::Kvm(args) => kvm::run(&strato, args).await,
         }
     })
 }

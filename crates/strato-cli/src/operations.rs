@@ -42,6 +42,14 @@ fn size(name: &'static str, help: &'static str) -> Arg {
     opt(name, "GIB", help).value_parser(clap::value_parser!(u64))
 }
 
+fn vcpus_arg() -> Arg {
+    opt("vcpus", "N", "Virtual CPUs, with --memory (instead of --sku)").value_parser(clap::value_parser!(u32)).requires("memory")
+}
+
+fn memory_arg() -> Arg {
+    opt("memory", "MIB", "Memory in MiB, with --vcpus (instead of --sku)").value_parser(clap::value_parser!(u64)).requires("vcpus")
+}
+
 fn simple(name: &str, about: &str) -> Command {
     Command::new(name.to_string()).about(about.to_string()).arg(id_arg()).arg(wait_arg())
 }
@@ -55,8 +63,10 @@ pub fn commands() -> Vec<Command> {
             .arg(required("account", "ACCOUNT", "Cloud account (id or name)"))
             .arg(opt("region", "REGION", "Region external id; the account's only region when absent"))
             .arg(opt("zone", "ZONE", "Zone (name, id or external id)"))
-            .arg(required("sku", "INSTANCE_TYPE", "Instance type, e.g. t3.micro"))
-            .arg(required("image", "IMAGE_ID", "Image id in the cloud, e.g. ami-..."))
+            .arg(opt("sku", "INSTANCE_TYPE", "Instance type, e.g. t3.micro (or --vcpus and --memory)"))
+            .arg(vcpus_arg())
+            .arg(memory_arg())
+            .arg(opt("image", "IMAGE", "Image id in the cloud (e.g. ami-...) or kvm image name; the cloud's only image when absent"))
             .arg(opt("network", "NETWORK", "Network (subnet): id or name"))
             .arg(opt("secgroup", "SECGROUP", "Security group: id or name (repeatable)").action(ArgAction::Append))
             .arg(size("disk-size", "Root disk size"))
@@ -69,14 +79,16 @@ pub fn commands() -> Vec<Command> {
         simple("server-stop", "Stop a running server"),
         simple("server-restart", "Restart a running server"),
         simple("server-delete", "Delete a server (refused while delete protection is on)"),
-        simple("server-change-config", "Change a stopped server's instance type")
-            .arg(required("sku", "INSTANCE_TYPE", "The new instance type")),
+        simple("server-change-config", "Change a stopped server's instance type (--sku, or --vcpus and --memory)")
+            .arg(opt("sku", "INSTANCE_TYPE", "The new instance type"))
+            .arg(vcpus_arg())
+            .arg(memory_arg()),
         Command::new("disk-create")
             .about("Create a disk in a zone")
             .arg(required("name", "NAME", "Name of the new disk"))
             .arg(required("account", "ACCOUNT", "Cloud account (id or name)"))
             .arg(opt("region", "REGION", "Region external id; the account's only region when absent"))
-            .arg(required("zone", "ZONE", "Zone (name, id or external id)"))
+            .arg(opt("zone", "ZONE", "Zone (name, id or external id); the region's only zone when absent"))
             .arg(size("size", "Size").required(true))
             .arg(opt("type", "TYPE", "The cloud's storage type, e.g. gp3"))
             .arg(opt("project", "PROJECT", "Project of the new disk; the account's when absent"))
@@ -132,6 +144,8 @@ pub async fn run(session: &Session, name: &str, matches: &ArgMatches) -> Result<
             put(&mut body, "region", text(matches, "region").map(Value::from));
             put(&mut body, "zone", text(matches, "zone").map(Value::from));
             put(&mut body, "sku", text(matches, "sku").map(Value::from));
+            put(&mut body, "vcpus", matches.get_one::<u32>("vcpus").map(|v| json!(v)));
+            put(&mut body, "memory_mb", matches.get_one::<u64>("memory").map(|v| json!(v)));
             put(&mut body, "image", text(matches, "image").map(Value::from));
             put(&mut body, "network", text(matches, "network").map(Value::from));
             let secgroups: Vec<String> = matches.get_many::<String>("secgroup").map(|v| v.cloned().collect()).unwrap_or_default();
@@ -159,7 +173,11 @@ pub async fn run(session: &Session, name: &str, matches: &ArgMatches) -> Result<
             ("servers", session.client.perform("servers", id, name.trim_start_matches("server-"), &json!({})).await?)
         }
         "server-change-config" => {
-            ("servers", session.client.perform("servers", id, "change_config", &json!({"sku": text(matches, "sku")})).await?)
+            let mut body = Map::new();
+            put(&mut body, "sku", text(matches, "sku").map(Value::from));
+            put(&mut body, "vcpus", matches.get_one::<u32>("vcpus").map(|v| json!(v)));
+            put(&mut body, "memory_mb", matches.get_one::<u64>("memory").map(|v| json!(v)));
+            ("servers", session.client.perform("servers", id, "change_config", &Value::Object(body)).await?)
         }
         "disk-attach" => {
             let body = json!({"server": text(matches, "server"), "device": text(matches, "device")});

@@ -69,6 +69,18 @@ pub struct DiskCreate {
     pub idempotency_token: Option<String>,
 }
 
+/// An operation the app is about to start, shown to the driver's `preflight` before any task
+/// runs. Ids are the cloud's (external) ids.
+#[derive(Debug, Clone, Copy)]
+pub enum Preflight<'a> {
+    CreateServer(&'a ServerCreate),
+    ChangeServerConfig { server_id: &'a str, instance_type: &'a str },
+    CreateDisk(&'a DiskCreate),
+    AttachDisk { disk_id: &'a str, server_id: &'a str },
+    DetachDisk { disk_id: &'a str, server_id: &'a str },
+    ResizeDisk { disk_id: &'a str, size_gb: u64 },
+}
+
 fn unsupported<T>(what: &str) -> CloudResult<T> {
     Err(CloudError::not_implemented(format!("{what} is not supported by this provider")))
 }
@@ -78,6 +90,25 @@ pub trait CloudDriver: Send + Sync {
     /// The provider name this driver was registered under.
     fn provider(&self) -> &'static str;
     fn capabilities(&self) -> CapabilitySet;
+
+    // --- checks before an operation starts (answered at once, nothing changes) ----------
+    /// Would the cloud accept `op`? Called synchronously by the API before it records or
+    /// queues anything, so bad input is a 4xx that leaves nothing behind. `invalid_input`,
+    /// `quota_exceeded` and `conflict` are refusals; the default `Ok(())` means "no opinion"
+    /// (the operation's task finds out). Must not change anything in the cloud.
+    async fn preflight(&self, _region: &str, _op: Preflight<'_>) -> CloudResult<()> {
+        Ok(())
+    }
+    /// The instance type of a `vcpus` x `memory_mib` shape when the cloud names shapes itself
+    /// (kvm: `1c256m`); `None` (the default) means "look the shape up in the sku catalogue".
+    fn instance_type_for(&self, _vcpus: u32, _memory_mib: u64) -> Option<String> {
+        None
+    }
+    /// The image a server create uses when the caller names none: the cloud's only or default
+    /// image; `invalid_input` naming the choices when there is no single answer.
+    async fn default_image(&self, _region: &str) -> CloudResult<String> {
+        unsupported("choosing a default image")
+    }
 
     // --- listing: complete for the region, every page followed ---------------------------
     async fn list_regions(&self) -> CloudResult<Vec<ExtCloudRegion>> {

@@ -13,7 +13,7 @@ pub mod status;
 
 pub use capability::{Capability, CapabilitySet};
 pub use credentials::{CredentialField, Credentials};
-pub use driver::{CloudDriver, DiskCreate, ServerCreate};
+pub use driver::{CloudDriver, DiskCreate, Preflight, ServerCreate};
 pub use error::{CloudError, CloudErrorKind, CloudResult};
 pub use registry::{DriverConfig, Provider, ProviderRegistry};
 pub use request::{ApiClass, CallObserver, CallRecord, ProviderLimits, RateLimit, RequestCounters, RequestKey, RequestLayer, Requests, RetryPolicy};

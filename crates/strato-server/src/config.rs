@@ -38,6 +38,10 @@ pub struct ServeArgs {
     /// Durable tasks this replica runs at once.
     #[arg(long, env = "STRATO_TASK_WORKERS", default_value_t = 64, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
     pub task_workers: usize,
+    /// Do not register this host as cloud account `local` on the first start (it is
+    /// registered only when qemu is installed, and only on the start that creates the store).
+    #[arg(long, env = "STRATO_NO_LOCAL_ACCOUNT")]
+    pub no_local_account: bool,
     /// Log line format.
     #[arg(long, env = "STRATO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

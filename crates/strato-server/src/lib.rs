@@ -25,8 +25,12 @@ pub use serve::{build_router, run, serve, ServeError};
 /// Request bodies larger than this answer 413.
 pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
 
+/// How the binary builds its provider registry for a data dir (the kvm provider keeps its
+/// state under `<data-dir>/kvm`).
+pub type ProvidersFor = fn(&std::path::Path) -> Result<strato_cloud::ProviderRegistry, strato_cloud::CloudError>;
+
 /// Entry point of `strato serve`; `args[0]` is "serve".
-pub fn main_from_args(args: Vec<OsString>, providers: strato_cloud::ProviderRegistry) -> ExitCode {
+pub fn main_from_args(args: Vec<OsString>, providers_for: ProvidersFor) -> ExitCode {
     let args = match ServeArgs::try_parse_from(args) {
         Ok(args) => args,
         Err(error) => {
@@ -37,6 +41,13 @@ pub fn main_from_args(args: Vec<OsString>, providers: strato_cloud::ProviderRegi
         }
     };
     init_tracing(args.log_format);
+    let providers = match providers_for(&args.data_dir) {
+        Ok(providers) => providers,
+        Err(error) => {
+            eprintln!("strato serve: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {

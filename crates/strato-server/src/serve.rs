@@ -54,6 +54,9 @@ pub async fn serve(
 ) -> Result<(), ServeError> {
     let (app, report) = App::open(AppConfig::from_args(&args, providers)).await?;
     let app = Arc::new(app);
+    if report.bootstrapped && !args.no_local_account {
+        app.register_local_account().await;
+    }
     if let Some(password) = report.generated_admin_password {
         // The one time this password is shown: stdout, not the log.
         let mut stdout = std::io::stdout().lock();

@@ -170,7 +170,7 @@ fn serve_exits_non_zero_on_a_wrong_master_key() {
     std::fs::write(&key_file, strato_store::MasterKey::generate().to_base64().expose()).unwrap();
     let code = strato_server::main_from_args(
         ["serve", "--data-dir", dir.path().to_str().unwrap(), "--listen", "127.0.0.1:0"].map(Into::into).to_vec(),
-        common::test_providers(),
+        |_| Ok(common::test_providers()),
     );
     assert_eq!(code, std::process::ExitCode::FAILURE);
 }

@@ -6,15 +6,9 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if args.get(1).map(|a| a == "serve").unwrap_or(false) {
-        // `strato serve ...`: parse from "serve" on so clap names the command right.
-        let providers = match strato_cli::cloudcli::provider_registry() {
-            Ok(providers) => providers,
-            Err(error) => {
-                eprintln!("strato serve: {error}");
-                return ExitCode::FAILURE;
-            }
-        };
-        return strato_server::main_from_args(args[1..].to_vec(), providers);
+        // `strato serve ...`: parse from "serve" on so clap names the command right. The
+        // providers are registered once the data dir is known (kvm keeps its VMs under it).
+        return strato_server::main_from_args(args[1..].to_vec(), strato_cli::cloudcli::provider_registry);
     }
     strato_cli::main_from_args(args)
 }

@@ -124,6 +124,14 @@ fn server_disk_and_elasticsearch_operations_against_moto() {
     cli.run(&["server-create", "--name", "vm2", "--account", "moto", "--sku", "t9.nope", "--image", &e.image]).failure("InvalidInputError");
     cli.run(&["server-create", "--name", "vm2", "--account", "moto", "--sku", "t3.micro", "--image", &e.image, "--network", "nope"])
         .failure("InvalidInputError");
+    // a shape no instance type has, a shape and a sku at once, no image (AWS names no default)
+    let line = cli.run(&["server-create", "--name", "vm2", "--account", "moto", "--vcpus", "3", "--memory", "7", "--image", &e.image])
+        .failure("InvalidInputError");
+    assert!(line.contains("no instance type") && line.contains("3 vcpus"), "{line}");
+    cli.run(&["server-create", "--name", "vm2", "--account", "moto", "--sku", "t3.micro", "--vcpus", "2", "--memory", "1024", "--image", &e.image])
+        .failure("InvalidInputError");
+    let line = cli.run(&["server-create", "--name", "vm2", "--account", "moto", "--sku", "t3.micro"]).failure("InvalidInputError");
+    assert!(line.contains("image"), "{line}");
     assert_eq!(live_instances(&moto).len(), 1);
 
     // stop; a second stop is refused from `stopped` and changes nothing

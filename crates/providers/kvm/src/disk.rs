@@ -241,7 +241,7 @@ impl KvmHost {
         state::write_json(&self.layout.disk_spec(id), &spec).await
     }
 
-    async fn disk_spec(&self, id: &str) -> Result<DiskSpec> {
+    pub(crate) async fn disk_spec(&self, id: &str) -> Result<DiskSpec> {
         let not_found = || KvmError::NotFound { kind: "disk", id: id.to_string() };
         if !state::valid_name(id) {
             return Err(not_found());
@@ -250,7 +250,7 @@ impl KvmHost {
     }
 
     /// The server whose spec lists the disk, and whether it is its boot disk.
-    async fn attachment(&self, id: &str) -> Result<Option<(ServerSpec, bool)>> {
+    pub(crate) async fn attachment(&self, id: &str) -> Result<Option<(ServerSpec, bool)>> {
         for spec in self.list_server_specs().await? {
             if spec.boot_disk == id {
                 return Ok(Some((spec, true)));

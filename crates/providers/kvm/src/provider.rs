@@ -11,7 +11,7 @@ use strato_cloud::*;
 
 use crate::client::{instance_type, parse_instance_type};
 use crate::region::USER_NET_GUEST_IP;
-use crate::{disk::DiskInfo, server, CreateServer, KvmConfig, KvmHost, ServerInfo, GIB};
+use crate::{disk::DiskInfo, server, KvmConfig, KvmHost, ServerInfo, GIB};
 
 pub const PROVIDER: &str = "kvm";
 
@@ -99,19 +99,24 @@ impl Provider for KvmProvider {
         LIMITS
     }
     async fn connect(&self, config: DriverConfig) -> CloudResult<Arc<dyn CloudDriver>> {
-        let data_dir = match config.endpoint.as_deref().map(str::trim) {
-            None | Some("") => self.default_data_dir.clone(),
-            Some(endpoint) => PathBuf::from(endpoint.strip_prefix("file://").unwrap_or(endpoint)),
-        };
+        let data_dir = data_dir_of(config.endpoint.as_deref(), &self.default_data_dir);
         let host = self.host(&data_dir).await?;
         let requests = config.requests.scope(PROVIDER, config.account.clone(), LIMITS);
         Ok(Arc::new(KvmDriver { host, requests }))
     }
 }
 
+/// The data dir of an account: its endpoint (a path, optionally `file://`), else `default`.
+pub fn data_dir_of(endpoint: Option<&str>, default: &Path) -> PathBuf {
+    match endpoint.map(str::trim) {
+        None | Some("") => default.to_path_buf(),
+        Some(endpoint) => PathBuf::from(endpoint.strip_prefix("file://").unwrap_or(endpoint)),
+    }
+}
+
 /// A driver over this host's VMs.
 pub struct KvmDriver {
-    host: Arc<KvmHost>,
+    pub(crate) host: Arc<KvmHost>,
     requests: Requests,
 }
 
@@ -120,7 +125,7 @@ impl KvmDriver {
         &self.host
     }
 
-    fn check_region(&self, region: &str) -> CloudResult<()> {
+    pub(crate) fn check_region(&self, region: &str) -> CloudResult<()> {
         if region == self.host.region_id() {
             Ok(())
         } else {
@@ -128,7 +133,7 @@ impl KvmDriver {
         }
     }
 
-    fn check_zone(&self, zone: Option<&str>) -> CloudResult<()> {
+    pub(crate) fn check_zone(&self, zone: Option<&str>) -> CloudResult<()> {
         match zone {
             Some(zone) if !zone.is_empty() && zone != self.host.zone_id() => {
                 Err(CloudError::invalid_input(format!("zone {zone} is not this host's zone {}", self.host.zone_id())))
@@ -260,38 +265,20 @@ impl CloudDriver for KvmDriver {
         Ok(self.ext_disk(info))
     }
 
+    async fn preflight(&self, region: &str, op: Preflight<'_>) -> CloudResult<()> {
+        self.requests.call(region, ApiClass::Describe, "Preflight", || self.preflight_op(region, op)).await
+    }
+    fn instance_type_for(&self, vcpus: u32, memory_mib: u64) -> Option<String> {
+        Some(instance_type(vcpus, memory_mib))
+    }
+    async fn default_image(&self, region: &str) -> CloudResult<String> {
+        self.check_region(region)?;
+        self.call(region, ApiClass::Describe, "DefaultImage", || self.host.default_image()).await
+    }
+
     async fn create_server(&self, region: &str, input: &ServerCreate) -> CloudResult<ExtServer> {
         self.check_region(region)?;
-        self.check_zone(input.zone.as_deref())?;
-        if let Some(network) = input.network_id.as_deref().filter(|n| !n.is_empty() && *n != self.host.network_id()) {
-            return Err(CloudError::invalid_input(format!("network {network} is not this host's network {}", self.host.network_id())));
-        }
-        if !input.secgroup_ids.is_empty() || input.keypair.is_some() {
-            return Err(CloudError::invalid_input("the kvm provider has no security groups or keypairs"));
-        }
-        let (vcpus, memory_mib) = parse_instance_type(&input.instance_type)?;
-        let boot_disk_gib = match input.root_disk_gb {
-            Some(gib) => gib,
-            None => {
-                let image = self.host.get_image(&input.image_id).await.map_err(|e| match e {
-                    crate::KvmError::NotFound { .. } => CloudError::invalid_input(format!("image {} does not exist", input.image_id)),
-                    other => other.into(),
-                })?;
-                // Qcow2 images need a boot disk at least their size; kernel images boot from RAM.
-                image.size_bytes.div_ceil(GIB).max(1)
-            }
-        };
-        let request = CreateServer {
-            name: input.name.clone(),
-            vcpus,
-            memory_mib,
-            image: input.image_id.clone(),
-            boot_disk_gib,
-            data_disk_gib: input.data_disks_gb.clone(),
-            user_data: input.user_data.as_ref().map(|data| data.as_bytes().to_vec()),
-            idempotency_token: input.idempotency_token.clone(),
-            tags: input.tags.clone(),
-        };
+        let request = self.create_request(input).await?;
         let info = self.call(region, ApiClass::Mutate, "CreateServer", || self.host.create_server(request.clone())).await?;
         Ok(self.ext_server(info))
     }

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::error::{KvmError, Result};
 use crate::qemu;
+use crate::image::ImageInfo;
 use crate::state::{self, BootSource, ImageKind, ServerSpec};
 use crate::{new_id, KvmHost, GIB};
 
@@ -74,6 +75,21 @@ impl KvmHost {
     /// Creates the boot disk (and data disks), writes the spec and starts the VM. On any
     /// failure everything made so far is removed.
     pub async fn create_server(&self, request: CreateServer) -> Result<ServerInfo> {
+        let image = self.check_create_server(&request).await?;
+
+        // Held for the whole create, so two creates with one token cannot both miss.
+        let _creating = self.create_lock.lock().await;
+        if let Some(token) = &request.idempotency_token {
+            if let Some(existing) = self.list_server_specs().await?.into_iter().find(|s| s.idempotency_token.as_ref() == Some(token)) {
+                return self.server_info_locked(&existing.id).await;
+            }
+        }
+        self.make_server(request, image).await
+    }
+
+    /// Everything a create checks before it makes anything (name, size against the host,
+    /// disk sizes, user-data, image, free space); answers the image. Changes nothing.
+    pub async fn check_create_server(&self, request: &CreateServer) -> Result<ImageInfo> {
         if request.name.trim().is_empty() {
             return Err(KvmError::InvalidInput("server name is empty".into()));
         }
@@ -90,14 +106,11 @@ impl KvmHost {
         })?;
         let total_gib = request.data_disk_gib.iter().fold(request.boot_disk_gib, |sum, gib| sum.saturating_add(*gib));
         self.check_free_space(total_gib)?;
+        Ok(image)
+    }
 
-        // Held for the whole create, so two creates with one token cannot both miss.
-        let _creating = self.create_lock.lock().await;
-        if let Some(token) = &request.idempotency_token {
-            if let Some(existing) = self.list_server_specs().await?.into_iter().find(|s| s.idempotency_token.as_ref() == Some(token)) {
-                return self.server_info_locked(&existing.id).await;
-            }
-        }
+    /// The create itself, under the create lock: disks, spec, qemu; undone on failure.
+    async fn make_server(&self, request: CreateServer, image: ImageInfo) -> Result<ServerInfo> {
         let id = new_id();
         let lock = self.server_lock(&id);
         let _server = lock.lock().await;
@@ -387,7 +400,7 @@ impl KvmHost {
         Ok(())
     }
 
-    fn check_size(&self, vcpus: u32, memory_mib: u64) -> Result<()> {
+    pub(crate) fn check_size(&self, vcpus: u32, memory_mib: u64) -> Result<()> {
         if vcpus == 0 {
             return Err(KvmError::InvalidInput("vcpus must be at least 1".into()));
         }

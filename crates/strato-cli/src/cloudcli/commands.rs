@@ -109,12 +109,16 @@ fn tags(m: &ArgMatches) -> Result<Tags, Failure> {
     Ok(tags)
 }
 
-/// Check the region exists (the driver would send garbage to an unknown one).
+/// Check the region exists (the driver would send garbage to an unknown one). Without
+/// `--region`, a provider with one region (kvm: this host) uses it.
 async fn region(driver: &dyn CloudDriver, region: Option<&str>, provider: &str) -> Result<String, Failure> {
+    let known = driver.list_regions().await?;
     let Some(region) = region else {
+        if let [only] = known.as_slice() {
+            return Ok(only.base.external_id.clone());
+        }
         return Err(usage(format!("no region given: pass --region (see `strato cloudcli {provider} region-list`)")));
     };
-    let known = driver.list_regions().await?;
     if !known.iter().any(|r| r.base.external_id == region) {
         return Err(usage(format!("unknown region '{region}' for provider {provider} (see `strato cloudcli {provider} region-list`)")));
     }

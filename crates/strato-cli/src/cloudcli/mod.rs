@@ -3,21 +3,25 @@
 //! aliyuncli does). Every error is one line naming what was wrong; secrets are never echoed.
 
 mod commands;
+pub mod kvm;
 mod render;
 
 use std::ffi::OsString;
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use strato_cloud::{CallRecord, CloudError, CloudErrorKind, Credentials, DriverConfig, Provider, ProviderRegistry, RequestLayer};
 
-/// Every provider this build knows, registered explicitly: the one list.
-pub fn provider_registry() -> Result<ProviderRegistry, CloudError> {
+/// Every provider this build knows, registered explicitly: the one list. `data_dir` is
+/// strato's data dir: kvm accounts without an endpoint keep their VMs under `<data_dir>/kvm`.
+pub fn provider_registry(data_dir: &Path) -> Result<ProviderRegistry, CloudError> {
     let mut registry = ProviderRegistry::new();
     strato_provider_aws::register(&mut registry)?;
     strato_provider_fake::register(&mut registry)?;
+    strato_provider_kvm::register(&mut registry, data_dir)?;
     Ok(registry)
 }
 
@@ -100,7 +104,7 @@ async fn execute(args: Vec<OsString>, io: &mut Io) -> Result<(), Failure> {
         .into_iter()
         .map(|a| a.into_string().map_err(|_| usage("arguments must be valid UTF-8")))
         .collect::<Result<_, _>>()?;
-    let registry = provider_registry()?;
+    let registry = provider_registry(&kvm::default_data_dir(&io.env))?;
     let provider_name = match args.get(1).map(String::as_str) {
         None => return Err(usage(format!("missing provider; {USAGE}"))),
         Some("-h" | "--help" | "help") => {
@@ -122,6 +126,12 @@ async fn execute(args: Vec<OsString>, io: &mut Io) -> Result<(), Failure> {
     let output = render::Output::parse(matches.get_one::<String>("output").map(String::as_str).unwrap_or("table"));
     let debug = matches.get_flag("debug");
 
+    let kvm_data_dir = (provider_name == strato_provider_kvm::PROVIDER).then(|| kvm::data_dir_flag(&matches)).flatten();
+    if kvm::is_image_command(action) {
+        let endpoint = matches.get_one::<String>("endpoint").map(String::as_str).or(kvm_data_dir.as_deref());
+        let dir = strato_provider_kvm::data_dir_of(endpoint, &kvm::default_data_dir(&io.env));
+        return kvm::images(&dir, action, sub, output, io).await;
+    }
     let credentials = credentials(provider.as_ref(), &matches, io)?;
     let layer = Arc::new(RequestLayer::default());
     if debug {
@@ -146,7 +156,7 @@ async fn execute(args: Vec<OsString>, io: &mut Io) -> Result<(), Failure> {
         .cloned()
         .or_else(|| provider.region_env().iter().find_map(|k| (io.env)(k)));
     let mut config = DriverConfig::new(matches.get_one::<String>("account").cloned().unwrap_or_else(|| "cloudcli".into()), credentials, layer);
-    config.endpoint = matches.get_one::<String>("endpoint").cloned();
+    config.endpoint = matches.get_one::<String>("endpoint").cloned().or(kvm_data_dir);
     // Account-wide calls (region listing) go to the provider's default region, so an unknown
     // --region is reported as such instead of failing the listing that checks it.
     let driver = provider.connect(config).await.map_err(|e| match e.kind {
@@ -225,7 +235,12 @@ fn command(provider: &dyn Provider) -> Command {
                 .help(format!("{}{env}", field.help)),
         );
     }
-    commands::subcommands(cmd)
+    let cmd = commands::subcommands(cmd);
+    if provider.name() == strato_provider_kvm::PROVIDER {
+        kvm::arguments(cmd)
+    } else {
+        cmd
+    }
 }
 
 #[cfg(test)]

@@ -63,7 +63,7 @@ fn to_json<T: Serialize>(item: &T) -> Result<Value, Failure> {
     serde_json::to_value(item).map_err(|e| Failure::Cloud(CloudError::other(format!("cannot render: {e}"))))
 }
 
-fn write(io: &mut Io, text: &str) -> Result<(), Failure> {
+pub(crate) fn write(io: &mut Io, text: &str) -> Result<(), Failure> {
     writeln!(io.out, "{text}").map_err(|e| Failure::Cloud(CloudError::other(format!("cannot write output: {e}"))))
 }
 

@@ -57,7 +57,7 @@ pub(crate) fn view(account: CloudAccount, details: bool) -> CloudAccountView {
 }
 
 /// The credentials document as the store keeps it (JSON text, encrypted there).
-fn credentials_document(credentials: &Credentials) -> ApiResult<SecretString> {
+pub(super) fn credentials_document(credentials: &Credentials) -> ApiResult<SecretString> {
     if credentials.0.len() > CREDENTIALS_MAX_FIELDS {
         return Err(ApiError::invalid_field("credentials", format!("at most {CREDENTIALS_MAX_FIELDS} credential fields")));
     }
@@ -123,7 +123,7 @@ fn rejected(error: &CloudError) -> ApiError {
 impl App {
     /// Connects a driver with these settings and lists regions: proves the credentials work.
     /// Answers the provider's capabilities.
-    async fn check_with_cloud(
+    pub(super) async fn check_with_cloud(
         &self,
         provider: Provider,
         credentials: &Credentials,

@@ -10,6 +10,7 @@ mod cloudregions;
 mod sync;
 pub mod tasks;
 mod domains;
+mod local_account;
 pub(crate) mod ops;
 mod projects;
 mod resources;
@@ -17,6 +18,7 @@ mod role_assignments;
 mod tokens;
 mod users;
 pub mod validate;
+pub use local_account::LOCAL_ACCOUNT;
 mod zones;
 
 use std::path::PathBuf;

@@ -40,7 +40,7 @@ pub fn routes() -> OpenApiRouter<Arc<App>> {
 #[utoipa::path(post, path = "/servers", tag = "lifecycle", request_body = ServerCreate,
     responses(
         (status = 202, body = TaskView),
-        (status = 400, description = "Bad input (unknown account, region, zone, network, secgroup or sku)", body = ErrorBody),
+        (status = 400, description = "Bad input, checked with the cloud before anything is made (unknown account, region, zone, network, secgroup, sku or image; more vcpus, memory or disk than the cloud can give)", body = ErrorBody),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Read-only for the caller", body = ErrorBody),
         (status = 409, description = "Name taken, or the account is disabled", body = ErrorBody)
@@ -90,7 +90,7 @@ server_action!(restart_server, "/servers/{id}/restart", "restart", "Restart a ru
     params(("id" = String, Path, description = "Id or name")),
     responses(
         (status = 202, body = TaskView),
-        (status = 400, description = "Bad input (unknown or unchanged sku)", body = ErrorBody),
+        (status = 400, description = "Bad input (unknown or unchanged sku; more than the cloud can give)", body = ErrorBody),
         (status = 404, description = "No such object, or not visible to the caller", body = ErrorBody),
         (status = 409, description = "Not allowed from the current status", body = ErrorBody)
     ))]
@@ -103,11 +103,11 @@ async fn change_server_config(
     accepted(app.change_server_config(&principal, &id, input).await?)
 }
 
-/// Create a disk in a zone.
+/// Create a disk in a zone (the region's only zone when none is named).
 #[utoipa::path(post, path = "/disks", tag = "lifecycle", request_body = DiskCreate,
     responses(
         (status = 202, body = TaskView),
-        (status = 400, description = "Bad input (unknown account, region or zone; bad size)", body = ErrorBody),
+        (status = 400, description = "Bad input (unknown account, region or zone; bad size; more than the cloud's free space)", body = ErrorBody),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Read-only for the caller", body = ErrorBody),
         (status = 409, description = "Name taken, or the account is disabled", body = ErrorBody)
@@ -135,7 +135,7 @@ async fn delete_disk(State(app): State<Arc<App>>, principal: Principal, ApiPath(
         (status = 202, body = TaskView),
         (status = 400, description = "Bad input (unknown server, other zone)", body = ErrorBody),
         (status = 404, description = "No such object, or not visible to the caller", body = ErrorBody),
-        (status = 409, description = "Attached elsewhere, or not allowed from the current status", body = ErrorBody)
+        (status = 409, description = "Attached elsewhere (as the inventory or the cloud says), or not allowed from the current status", body = ErrorBody)
     ))]
 async fn attach_disk(
     State(app): State<Arc<App>>,
@@ -153,7 +153,7 @@ async fn attach_disk(
         (status = 202, body = TaskView),
         (status = 400, description = "A boot disk", body = ErrorBody),
         (status = 404, description = "No such object, or not visible to the caller", body = ErrorBody),
-        (status = 409, description = "Not allowed from the current status", body = ErrorBody)
+        (status = 409, description = "Not attached (as the cloud says), or not allowed from the current status", body = ErrorBody)
     ))]
 async fn detach_disk(State(app): State<Arc<App>>, principal: Principal, ApiPath(id): ApiPath<String>) -> Accepted {
     accepted(app.detach_disk(&principal, &id).await?)
@@ -164,7 +164,7 @@ async fn detach_disk(State(app): State<Arc<App>>, principal: Principal, ApiPath(
     params(("id" = String, Path, description = "Id or name")),
     responses(
         (status = 202, body = TaskView),
-        (status = 400, description = "Not larger than now", body = ErrorBody),
+        (status = 400, description = "Not larger than now, or more than the cloud's free space", body = ErrorBody),
         (status = 404, description = "No such object, or not visible to the caller", body = ErrorBody),
         (status = 409, description = "Not allowed from the current status", body = ErrorBody)
     ))]

@@ -18,9 +18,19 @@ pub struct ServerCreate {
     /// Zone (id, name or external id); the cloud picks one when absent.
     #[serde(default)]
     pub zone: Option<String>,
-    /// Instance type, e.g. `t3.micro`.
+    /// Instance type, e.g. `t3.micro`; or give `vcpus` and `memory_mb` instead.
+    #[serde(default)]
     pub sku: String,
-    /// Image id in the cloud, e.g. `ami-...`.
+    /// With `memory_mb`, instead of `sku`: the cloud's instance type of that shape (kvm names
+    /// any shape, e.g. `1c256m`; other clouds need a sku of exactly that shape).
+    #[serde(default)]
+    pub vcpus: Option<u32>,
+    /// Memory in MiB, with `vcpus`.
+    #[serde(default)]
+    pub memory_mb: Option<u64>,
+    /// Image id in the cloud, e.g. `ami-...`, or a kvm image name; when absent, the cloud's
+    /// only (or default) image, if it has one.
+    #[serde(default)]
     pub image: String,
     /// Network (subnet): id or name; the cloud's default when absent.
     #[serde(default)]
@@ -53,6 +63,8 @@ impl std::fmt::Debug for ServerCreate {
             .field("cloudaccount", &self.cloudaccount)
             .field("region", &self.region)
             .field("sku", &self.sku)
+            .field("vcpus", &self.vcpus)
+            .field("memory_mb", &self.memory_mb)
             .field("image", &self.image)
             .field("user_data", &self.user_data.as_ref().map(|_| "<hidden>"))
             .finish_non_exhaustive()
@@ -63,8 +75,14 @@ impl std::fmt::Debug for ServerCreate {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServerChangeConfig {
-    /// The new instance type.
+    /// The new instance type; or give `vcpus` and `memory_mb` instead.
+    #[serde(default)]
     pub sku: String,
+    #[serde(default)]
+    pub vcpus: Option<u32>,
+    /// Memory in MiB, with `vcpus`.
+    #[serde(default)]
+    pub memory_mb: Option<u64>,
 }
 
 /// `POST /disks`.
@@ -75,8 +93,9 @@ pub struct DiskCreate {
     pub cloudaccount: String,
     #[serde(default)]
     pub region: Option<String>,
-    /// Zone (id, name or external id).
-    pub zone: String,
+    /// Zone (id, name or external id); the region's only zone when absent.
+    #[serde(default)]
+    pub zone: Option<String>,
     /// Size in GiB.
     pub size: u64,
     /// The cloud's storage type, e.g. `gp3`; the driver's default when absent.

@@ -24,6 +24,7 @@ const STRATO_ENV: &[&str] = &[
     "STRATO_TOKEN_TTL",
     "STRATO_MASTER_KEY",
     "STRATO_ADMIN_PASSWORD",
+    "STRATO_NO_LOCAL_ACCOUNT",
 ];
 
 fn clean_command() -> Command {
@@ -81,11 +82,22 @@ pub struct ServeOptions {
     pub admin_password: Option<String>,
     /// Extra environment (test hooks such as STRATO_TEST_TASK_PAUSE_AFTER).
     pub env: Vec<(String, String)>,
+    /// Whether the first start registers this host as cloud account `local` (kvm). Off
+    /// unless a test asks: the other tests count accounts and regions.
+    pub local_account: bool,
 }
 
 impl ServeOptions {
     pub fn new(backend: Backend, data_dir: PathBuf) -> Self {
-        ServeOptions { backend, data_dir, token_ttl: None, master_key: None, admin_password: Some(ADMIN_PASSWORD.into()), env: Vec::new() }
+        ServeOptions {
+            backend,
+            data_dir,
+            token_ttl: None,
+            master_key: None,
+            admin_password: Some(ADMIN_PASSWORD.into()),
+            env: Vec::new(),
+            local_account: false,
+        }
     }
 }
 
@@ -139,6 +151,9 @@ impl Server {
         cmd.arg("serve").arg("--listen").arg("127.0.0.1:0").arg("--data-dir").arg(&options.data_dir);
         if let Backend::Postgres(url) = &options.backend {
             cmd.arg("--database-url").arg(url);
+        }
+        if !options.local_account {
+            cmd.arg("--no-local-account");
         }
         if let Some(ttl) = options.token_ttl {
             cmd.arg("--token-ttl").arg(ttl.to_string());

@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use futures::future::BoxFuture;
-use strato_cloud::{CloudDriver, DiskStatus, ExtBase, ExtDisk, ResourceKind};
+use strato_cloud::{CloudDriver, DiskStatus, ExtBase, ExtDisk, Preflight, ResourceKind};
 use strato_store::synced::operations::is_pending;
+use strato_store::synced::query::SyncedRecord;
 use strato_store::synced::{disks::DISKS, servers::SERVERS};
 use strato_sync::{PendingResource, Reconciler};
 use strato_tasks::{StepError, TaskKind};
@@ -114,16 +115,20 @@ pub(crate) fn create_kind(rec: Reconciler) -> TaskKind<OpParams> {
 fn make_disk<'a>(d: &'a dyn CloudDriver, p: &'a OpParams, token: String) -> BoxFuture<'a, Result<String, StepError>> {
     Box::pin(async move {
         let Some(CreateSpec::Disk(s)) = &p.create else { return Err(StepError::permanent("disk.create without a disk spec")) };
-        let input = strato_cloud::DiskCreate {
-            name: s.name.clone(),
-            zone: s.zone.clone(),
-            size_gb: s.size_gb,
-            disk_type: s.disk_type.clone(),
-            tags: s.tags.clone().into_iter().collect(),
-            idempotency_token: Some(token),
-        };
-        Ok(d.create_disk(&p.region, &input).await?.base.external_id)
+        Ok(d.create_disk(&p.region, &cloud_input(s, Some(token))).await?.base.external_id)
     })
+}
+
+/// The driver's create input for a spec.
+fn cloud_input(s: &DiskSpec, idempotency_token: Option<String>) -> strato_cloud::DiskCreate {
+    strato_cloud::DiskCreate {
+        name: s.name.clone(),
+        zone: s.zone.clone(),
+        size_gb: s.size_gb,
+        disk_type: s.disk_type.clone(),
+        tags: s.tags.clone().into_iter().collect(),
+        idempotency_token,
+    }
 }
 
 impl App {
@@ -155,6 +160,11 @@ impl App {
         if record.common.zone_id.is_some() && server.common.zone_id.is_some() && record.common.zone_id != server.common.zone_id {
             return Err(ApiError::invalid_field("server", format!("server {:?} is in another zone than disk {:?}", server.name, record.name)));
         }
+        if ATTACH.from.contains(&record.status.as_str()) && !is_pending(&record.common.external_id) {
+            let (driver, region) = self.driver_and_region(principal, &record).await?;
+            let op = Preflight::AttachDisk { disk_id: &record.common.external_id, server_id: &server.common.external_id };
+            self.preflight(driver.as_ref(), &region, op).await?;
+        }
         let args = ActionArgs { server_external_id: Some(server.common.external_id), device: input.device, ..ActionArgs::default() };
         self.start_action(principal, &ATTACH, &record, args).await
     }
@@ -170,6 +180,11 @@ impl App {
         if args.server_external_id.is_none() && record.status == "in_use" {
             return Err(ApiError::Conflict(format!("disk {:?} is in use but its server is not known yet; sync the account", record.name)));
         }
+        if let (Some(server), true) = (&args.server_external_id, DETACH.from.contains(&record.status.as_str())) {
+            let (driver, region) = self.driver_and_region(principal, &record).await?;
+            let op = Preflight::DetachDisk { disk_id: &record.common.external_id, server_id: server };
+            self.preflight(driver.as_ref(), &region, op).await?;
+        }
         self.start_action(principal, &DETACH, &record, args).await
     }
 
@@ -183,6 +198,11 @@ impl App {
         const MAX_GB: u64 = 65_536;
         if input.size > MAX_GB {
             return Err(ApiError::invalid_field("size", format!("at most {MAX_GB} GiB")));
+        }
+        if RESIZE.from.contains(&record.status.as_str()) && !is_pending(&record.common.external_id) {
+            let (driver, region) = self.driver_and_region(principal, &record).await?;
+            let op = Preflight::ResizeDisk { disk_id: &record.common.external_id, size_gb: input.size };
+            self.preflight(driver.as_ref(), &region, op).await?;
         }
         let server = self.store.synced().attached_server(record.id).await?;
         let args = ActionArgs { size_gb: Some(input.size), server_external_id: server.map(|s| s.0), ..ActionArgs::default() };
@@ -200,8 +220,14 @@ impl App {
         if self.store.synced().find_in_region(&DISKS, target.account.id, target.region.id, &input.name, &visibility).await.is_ok() {
             return Err(ApiError::Conflict(format!("a disk named {:?} already exists in {}", input.name, target.region.common.external_id)));
         }
-        let zone = self.zone_in(principal, &target, &input.zone).await?;
+        let zone = match &input.zone {
+            Some(zone) => self.zone_in(principal, &target, zone).await?,
+            None => self.only_zone(&target).await?,
+        };
         let spec = DiskSpec { name: input.name.clone(), zone, size_gb: input.size, disk_type: input.disk_type.clone(), tags: input.tags.clone() };
+        let region = &target.region.common.external_id;
+        let driver = self.account_driver(target.account.id).await?;
+        self.preflight(driver.as_ref(), region, Preflight::CreateDisk(&cloud_input(&spec, None))).await?;
         let pending = PendingResource::Disk(ExtDisk {
             base: ExtBase::new(String::new(), spec.name.clone()),
             status: DiskStatus::Creating,
@@ -213,5 +239,30 @@ impl App {
             is_root: false,
         });
         self.start_create(principal, &CREATE, &target, CreateSpec::Disk(spec), pending).await
+    }
+}
+
+impl App {
+    /// The driver of a synced row's account and the row's region (external id).
+    /// Also checks the caller may write the disk: the cloud is asked nothing for a caller who
+    /// would get a 403 anyway.
+    async fn driver_and_region(&self, principal: &Principal, record: &SyncedRecord) -> ApiResult<(std::sync::Arc<dyn CloudDriver>, String)> {
+        principal.check_write("disk", &record.name, record.common.domain_id, record.common.project_id)?;
+        let region = record.common.cloudregion_id.ok_or_else(|| ApiError::internal("disk without region"))?;
+        let region = self.store.cloudregions().get(region).await?.common.external_id;
+        Ok((self.account_driver(record.common.cloudaccount_id).await?, region))
+    }
+
+    /// The target region's zone when it has exactly one (a kvm host has one).
+    async fn only_zone(&self, target: &super::CreationTarget) -> ApiResult<String> {
+        let zones = self.store.synced().scan(strato_sync::kinds::def(ResourceKind::Zone), target.account.id, Some(target.region.id)).await?;
+        match zones.as_slice() {
+            [only] => Ok(only.external_id.clone()),
+            [] => Err(ApiError::invalid_field("zone", format!("region {} has no zones yet; sync the account", target.region.common.external_id))),
+            many => {
+                let names: Vec<&str> = many.iter().map(|z| z.name.as_str()).collect();
+                Err(ApiError::invalid_field("zone", format!("name a zone: region {} has {}", target.region.common.external_id, names.join(", "))))
+            }
+        }
     }
 }

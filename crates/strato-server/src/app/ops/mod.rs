@@ -17,6 +17,7 @@
 
 pub mod disks;
 pub mod elasticsearches;
+mod preflight;
 pub mod servers;
 
 use std::time::Duration;

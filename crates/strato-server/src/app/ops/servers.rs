@@ -13,12 +13,14 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use futures::future::BoxFuture;
-use strato_cloud::{CloudDriver, ExtBase, ExtServer, PowerState, ResourceKind, ServerStatus};
+use strato_cloud::{CloudDriver, ExtBase, ExtServer, PowerState, Preflight, ResourceKind, ServerStatus};
+use strato_store::synced::operations::is_pending;
 use strato_store::synced::{networks::NETWORKS, secgroups::SECGROUPS, servers::SERVERS, skus::SKUS};
 use strato_sync::{PendingResource, Reconciler};
 use strato_tasks::{StepError, TaskKind};
 use strato_types::api::{ServerChangeConfig, ServerCreate, TaskView};
 
+use super::preflight::Shape;
 use super::{Action, ActionArgs, CreateSpec, OpParams, Until};
 use crate::app::authz::Principal;
 use crate::app::App;
@@ -138,22 +140,26 @@ pub(crate) fn create_kind(rec: Reconciler) -> TaskKind<OpParams> {
 fn make_server<'a>(d: &'a dyn CloudDriver, p: &'a OpParams, token: String) -> BoxFuture<'a, Result<String, StepError>> {
     Box::pin(async move {
         let Some(CreateSpec::Server(s)) = &p.create else { return Err(StepError::permanent("server.create without a server spec")) };
-        let input = strato_cloud::ServerCreate {
-            name: s.name.clone(),
-            instance_type: s.instance_type.clone(),
-            image_id: s.image_id.clone(),
-            zone: s.zone.clone(),
-            network_id: s.network_id.clone(),
-            secgroup_ids: s.secgroup_ids.clone(),
-            root_disk_gb: s.root_disk_gb,
-            data_disks_gb: s.data_disks_gb.clone(),
-            user_data: s.user_data.clone(),
-            keypair: s.keypair.clone(),
-            tags: s.tags.clone().into_iter().collect(),
-            idempotency_token: Some(token),
-        };
-        Ok(d.create_server(&p.region, &input).await?.base.external_id)
+        Ok(d.create_server(&p.region, &cloud_input(s, Some(token))).await?.base.external_id)
     })
+}
+
+/// The driver's create input for a spec.
+fn cloud_input(s: &ServerSpec, idempotency_token: Option<String>) -> strato_cloud::ServerCreate {
+    strato_cloud::ServerCreate {
+        name: s.name.clone(),
+        instance_type: s.instance_type.clone(),
+        image_id: s.image_id.clone(),
+        zone: s.zone.clone(),
+        network_id: s.network_id.clone(),
+        secgroup_ids: s.secgroup_ids.clone(),
+        root_disk_gb: s.root_disk_gb,
+        data_disks_gb: s.data_disks_gb.clone(),
+        user_data: s.user_data.clone(),
+        keypair: s.keypair.clone(),
+        tags: s.tags.clone().into_iter().collect(),
+        idempotency_token,
+    }
 }
 
 /// The snapshot a pending server row shows until the cloud has it.
@@ -188,19 +194,27 @@ impl App {
         self.start_action(principal, action(verb)?, &record, ActionArgs::default()).await
     }
 
-    /// `POST /servers/{id}/change_config`: a new instance type (the server must be stopped).
+    /// `POST /servers/{id}/change_config`: a new instance type or shape (the server must be
+    /// stopped); the cloud is asked first, so what it would refuse is a 4xx at once.
     pub async fn change_server_config(&self, principal: &Principal, key: &str, input: ServerChangeConfig) -> ApiResult<TaskView> {
         let record = self.find_resource(principal, &SERVERS, key).await?;
-        let sku = input.sku.trim();
-        if sku.is_empty() {
-            return Err(ApiError::invalid_field("sku", "the new instance type is empty"));
-        }
-        if record.attribute("instance_type").and_then(|v| v.render()).as_deref() == Some(sku) {
+        principal.check_write("server", key, record.common.domain_id, record.common.project_id)?;
+        let region = record.common.cloudregion_id.ok_or_else(|| ApiError::internal("server without region"))?;
+        let region_external = self.store.cloudregions().get(region).await?.common.external_id;
+        let driver = self.account_driver(record.common.cloudaccount_id).await?;
+        let shape = Shape { vcpus: input.vcpus, memory_mb: input.memory_mb };
+        let (sku, named) = self.instance_type_of(driver.as_ref(), &region_external, &input.sku, shape).await?;
+        if record.attribute("instance_type").and_then(|v| v.render()).as_deref() == Some(sku.as_str()) {
             return Err(ApiError::invalid_field("sku", format!("server {:?} already is {sku}", record.name)));
         }
-        let region = record.common.cloudregion_id.ok_or_else(|| ApiError::internal("server without region"))?;
-        self.known_sku(principal, record.common.cloudaccount_id, region, sku).await?;
-        let args = ActionArgs { instance_type: Some(sku.to_string()), ..ActionArgs::default() };
+        if !named {
+            self.known_sku(principal, record.common.cloudaccount_id, region, &sku).await?;
+        }
+        if action("change_config")?.from.contains(&record.status.as_str()) && !is_pending(&record.common.external_id) {
+            let op = Preflight::ChangeServerConfig { server_id: &record.common.external_id, instance_type: &sku };
+            self.preflight(driver.as_ref(), &region_external, op).await?;
+        }
+        let args = ActionArgs { instance_type: Some(sku), ..ActionArgs::default() };
         self.start_action(principal, &CHANGE_CONFIG, &record, args).await
     }
 
@@ -234,16 +248,17 @@ impl App {
         if synced.find_in_region(&SERVERS, target.account.id, target.region.id, &input.name, &visibility).await.is_ok() {
             return Err(ApiError::Conflict(format!("a server named {:?} already exists in {}", input.name, target.region.common.external_id)));
         }
-        if input.sku.trim().is_empty() {
-            return Err(ApiError::invalid_field("sku", "an instance type is required"));
-        }
-        if input.image.trim().is_empty() {
-            return Err(ApiError::invalid_field("image", "an image id is required"));
-        }
         if input.root_disk_size == Some(0) || input.data_disk_sizes.contains(&0) {
             return Err(ApiError::invalid_field("disk size", "disk sizes are at least 1 GiB"));
         }
-        self.known_sku(principal, target.account.id, target.region.id, &input.sku).await?;
+        let region = target.region.common.external_id.clone();
+        let driver = self.account_driver(target.account.id).await?;
+        let shape = Shape { vcpus: input.vcpus, memory_mb: input.memory_mb };
+        let (sku, named) = self.instance_type_of(driver.as_ref(), &region, &input.sku, shape).await?;
+        if !named {
+            self.known_sku(principal, target.account.id, target.region.id, &sku).await?;
+        }
+        let image = self.image_of(driver.as_ref(), &region, &input.image).await?;
         let zone = match &input.zone {
             Some(z) => Some(self.zone_in(principal, &target, z).await?),
             None => None,
@@ -269,8 +284,8 @@ impl App {
         }
         let spec = ServerSpec {
             name: input.name.clone(),
-            instance_type: input.sku.trim().to_string(),
-            image_id: input.image.trim().to_string(),
+            instance_type: sku,
+            image_id: image,
             zone,
             network_id,
             secgroup_ids,
@@ -280,6 +295,9 @@ impl App {
             keypair: input.keypair.clone(),
             tags: input.tags.clone(),
         };
+        // The cloud's objections (too big for the host, no such image, no room) come now, as
+        // a 4xx, before a row or a task exists.
+        self.preflight(driver.as_ref(), &region, Preflight::CreateServer(&cloud_input(&spec, None))).await?;
         let pending = PendingResource::Server(pending_server(&spec));
         self.start_create(principal, &CREATE, &target, CreateSpec::Server(spec), pending).await
     }
