@@ -1,6 +1,7 @@
 //! Issue 2's benchmark: `GET /cloudaccounts/<id>` and a filtered, ordered page of 20 over a table
-//! of N cloud accounts on the embedded SQLite store. Rows are created through the REST API, so the
-//! figures include everything a real client pays for (auth, scope checks, JSON).
+//! of N cloud accounts on the embedded SQLite store, through `strato serve` (auth, scope checks,
+//! JSON included). The rows are written straight into the store before the server starts: through
+//! the API each create would check its credentials with the cloud and start a first sync.
 
 use crate::load::{run_get_load, PathFn};
 use crate::served::{ServedStrato, ADMIN_PASSWORD};
@@ -11,7 +12,11 @@ use hyper::client::conn::http1::SendRequest;
 use hyper::{Method, Request};
 use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
+use sqlx::{Connection, Executor};
 use std::path::Path;
+use strato_store::cloudaccounts::DEFAULT_SYNC_INTERVAL_SECS;
+use strato_store::{NewCloudAccount, SecretString, Store, StoreOptions};
+use strato_types::Provider;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
@@ -29,22 +34,23 @@ pub struct ApiArgs {
     connections: usize,
 }
 
-const PROVIDERS: [&str; 4] = ["aws", "aliyun", "qingcloud", "fake"];
+const PROVIDERS: [Provider; 4] = [Provider::Aws, Provider::Aliyun, Provider::Qingcloud, Provider::Fake];
 
 pub async fn run(strato: &Path, args: ApiArgs) -> anyhow::Result<()> {
+    let data_dir = tempfile::tempdir()?;
+    let t0 = Instant::now();
+    let ids = seed_cloudaccounts(data_dir.path(), args.rows).await?;
+    let seeded = t0.elapsed();
+    println!("seeded {} cloud accounts into the store in {:.1}s ({:.0}/s)", ids.len(), seeded.as_secs_f64(), ids.len() as f64 / seeded.as_secs_f64());
+
     // Only the seeded accounts: no `local` (kvm) account.
-    let server = ServedStrato::start(strato, &["--no-local-account"])?;
+    let server = ServedStrato::start_in(strato, data_dir, &["--no-local-account"])?;
     println!("strato serve pid {} on {}", server.pid(), server.addr);
     let mut conn = Conn::open(&server.addr).await?;
     let login = conn
         .call(Method::POST, "/auth/login", None, Some(json!({"username": "admin", "password": ADMIN_PASSWORD, "domain": "default"})))
         .await?;
     let token = login["token"].as_str().context("login answered no token")?.to_string();
-
-    let t0 = Instant::now();
-    let ids = seed_cloudaccounts(&server.addr, &token, args.rows).await?;
-    let seeded = t0.elapsed();
-    println!("seeded {} cloud accounts through the API in {:.1}s ({:.0}/s)", ids.len(), seeded.as_secs_f64(), ids.len() as f64 / seeded.as_secs_f64());
 
     let duration = Duration::from_secs(args.seconds);
     let ids = Arc::new(ids);
@@ -69,25 +75,38 @@ pub async fn run(strato: &Path, args: ApiArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Creates `rows` cloud accounts with 8 concurrent connections; returns their ids.
-async fn seed_cloudaccounts(addr: &str, token: &str, rows: usize) -> anyhow::Result<Vec<String>> {
+/// Writes `rows` cloud accounts into a new store in `data_dir` (8 writers); returns their ids.
+/// They are disabled afterwards, so the server's scheduler syncs none of them while it is
+/// measured (a sync of these made-up accounts would also try to reach the clouds).
+async fn seed_cloudaccounts(data_dir: &Path, rows: usize) -> anyhow::Result<Vec<String>> {
     const WRITERS: usize = 8;
+    let mut options = StoreOptions::new(data_dir);
+    options.admin_password = Some(SecretString::new(ADMIN_PASSWORD));
+    let (store, _) = Store::open(options).await?;
+    let project = store.system_scope().await?.project_id;
     let mut tasks = Vec::new();
     for w in 0..WRITERS {
-        let addr = addr.to_string();
-        let token = token.to_string();
+        let store = store.clone();
         tasks.push(tokio::spawn(async move {
-            let mut conn = Conn::open(&addr).await?;
             let mut ids = Vec::new();
             for i in (w..rows).step_by(WRITERS) {
-                let body = json!({
-                    "name": format!("acct-{i:06}"),
-                    "provider": PROVIDERS[i % PROVIDERS.len()],
-                    "project": "system",
-                    "credentials": {"access_key_id": format!("AKIA{i:012}"), "secret_access_key": "bench-secret"},
-                });
-                let created = conn.call(Method::POST, "/cloudaccounts", Some(&token), Some(body)).await?;
-                ids.push(created["id"].as_str().context("create answered no id")?.to_string());
+                let credentials = json!({"access_key_id": format!("AKIA{i:012}"), "secret_access_key": "bench-secret"});
+                let account = store
+                    .cloudaccounts()
+                    .create(NewCloudAccount {
+                        name: format!("acct-{i:06}"),
+                        provider: PROVIDERS[i % PROVIDERS.len()],
+                        project_id: project,
+                        endpoint: None,
+                        regions: Vec::new(),
+                        description: String::new(),
+                        credentials: SecretString::new(credentials.to_string()),
+                        sync_interval_secs: DEFAULT_SYNC_INTERVAL_SECS,
+                        project_rules: Vec::new(),
+                        connected: None,
+                    })
+                    .await?;
+                ids.push(account.id.to_string());
             }
             anyhow::Ok(ids)
         }));
@@ -96,6 +115,10 @@ async fn seed_cloudaccounts(addr: &str, token: &str, rows: usize) -> anyhow::Res
     for t in tasks {
         ids.extend(t.await??);
     }
+    store.close().await;
+    let mut db = sqlx::SqliteConnection::connect(&format!("sqlite://{}", data_dir.join("strato.db").display())).await?;
+    db.execute("UPDATE cloudaccounts SET enabled = FALSE").await?;
+    db.close().await?;
     Ok(ids)
 }
 

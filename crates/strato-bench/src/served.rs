@@ -16,7 +16,11 @@ pub struct ServedStrato {
 
 impl ServedStrato {
     pub fn start(strato: &Path, extra_args: &[&str]) -> anyhow::Result<Self> {
-        let data_dir = tempfile::tempdir()?;
+        Self::start_in(strato, tempfile::tempdir()?, extra_args)
+    }
+
+    /// On a data dir prepared beforehand (removed when the server is dropped).
+    pub fn start_in(strato: &Path, data_dir: tempfile::TempDir, extra_args: &[&str]) -> anyhow::Result<Self> {
         let mut child = Command::new(strato)
             .arg("serve")
             .arg("--listen")

@@ -147,14 +147,20 @@ fn print_object(object: &Value, columns: &[Column], format: Format) -> Result<()
     output::emit(&text)
 }
 
-fn print_task(task: &Value, format: Format) -> Result<()> {
-    print_object(task, TASK_COLUMNS, format)?;
-    if format == Format::Table {
-        if let Some(steps) = task.get("steps").and_then(Value::as_array).filter(|s| !s.is_empty()) {
-            let columns = [col("name"), col("started_at"), col("ended_at"), col("polls"), col("error"), col("undone_at")];
-            let text = output::list_table(&columns, steps, false, steps.len() as u64, 0);
-            output::emit(&text.replace("Total:", "Steps:"))?;
-        }
+/// A task: its fields, then (as a table) its steps with timings, polls and errors.
+pub(crate) fn print_task(task: &Value, format: Format) -> Result<()> {
+    if format != Format::Table {
+        return print_object(task, TASK_COLUMNS, format);
+    }
+    let mut fields = task.clone();
+    if let Some(map) = fields.as_object_mut() {
+        map.remove("steps"); // shown as their own table below
+    }
+    print_object(&fields, TASK_COLUMNS, format)?;
+    if let Some(steps) = task.get("steps").and_then(Value::as_array).filter(|s| !s.is_empty()) {
+        let columns = [col("name"), col("started_at"), col("ended_at"), col("polls"), col("error"), col("undone_at")];
+        let text = output::list_table(&columns, steps, false, steps.len() as u64, 0);
+        output::emit(&text.replace("Total:", "Steps:"))?;
     }
     Ok(())
 }

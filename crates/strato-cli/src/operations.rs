@@ -15,7 +15,6 @@ use crate::kinds::{col, Column};
 use crate::output::{self, Format};
 use crate::Session;
 
-const TASK_COLUMNS: &[Column] = &[col("id"), col("kind"), col("status"), col("step"), col("target_kind"), col("target_id"), col("error")];
 const RESOURCE_COLUMNS: &[Column] =
     &[col("id"), col("name"), col("status"), col("external_id"), col("disable_delete"), col("project_id"), col("updated_at")];
 
@@ -202,12 +201,12 @@ pub async fn run(session: &Session, name: &str, matches: &ArgMatches) -> Result<
         }
     };
     if !matches.get_flag("wait") {
-        return print(&task, TASK_COLUMNS, session.format);
+        return crate::actions::print_task(&task, session.format);
     }
     let task = follow(session, &task).await?;
     let status = task.get("status").and_then(Value::as_str).unwrap_or("");
     if status != "succeeded" {
-        print(&task, TASK_COLUMNS, session.format)?;
+        crate::actions::print_task(&task, session.format)?;
         let error = task.get("error").and_then(Value::as_str).unwrap_or("no error recorded");
         anyhow::bail!("{} {status}: {error}", task.get("kind").and_then(Value::as_str).unwrap_or("task"));
     }
@@ -215,7 +214,7 @@ pub async fn run(session: &Session, name: &str, matches: &ArgMatches) -> Result<
     let target = task.get("target_id").and_then(Value::as_str).unwrap_or_default();
     match session.client.show(plural, target, false).await {
         Ok(resource) => print(&resource, RESOURCE_COLUMNS, session.format),
-        Err(_) => print(&task, TASK_COLUMNS, session.format),
+        Err(_) => crate::actions::print_task(&task, session.format),
     }
 }
 

@@ -9,10 +9,11 @@ use crate::qmp::QmpError;
 impl From<KvmError> for CloudError {
     fn from(error: KvmError) -> Self {
         let message = error.to_string();
+        // The classified kinds carry their own message: `CloudError` names the kind already.
         match error {
             KvmError::NotFound { .. } => CloudError::not_found(message),
-            KvmError::InvalidInput(_) => CloudError::invalid_input(message),
-            KvmError::Conflict(_) => CloudError::conflict(message),
+            KvmError::InvalidInput(m) => CloudError::invalid_input(m),
+            KvmError::Conflict(m) => CloudError::conflict(m),
             KvmError::CapacityExceeded(_) => CloudError::quota_exceeded(message),
             // A monitor that does not answer (busy with another client, VM starting) may
             // answer later; a command qemu refused will not.
@@ -69,5 +70,7 @@ mod tests {
         let refused = CloudError::from(refused);
         assert_eq!((refused.kind, refused.code.as_deref()), (CloudErrorKind::Other, Some("GenericError")));
         assert!(CloudError::from(KvmError::Timeout("stop".into())).is_retryable());
+        // one kind word in the text, not two ("conflict: conflict: ...")
+        assert_eq!(CloudError::from(KvmError::Conflict("image tiny already exists".into())).to_string(), "conflict: image tiny already exists");
     }
 }
