@@ -309,7 +309,36 @@ macro_rules! bind_new {
 }
 pub(crate) use bind_new;
 
+/// The PostgreSQL channel on which enqueues are announced (see [`TaskWakeups`]).
+pub const WAKE_CHANNEL: &str = "strato_tasks";
+
+/// Notices that another replica queued tasks (PostgreSQL `LISTEN`). It holds its own
+/// connection, outside the store's pool, and reconnects by itself when that drops.
+pub struct TaskWakeups {
+    listener: sqlx::postgres::PgListener,
+    _pool: sqlx::PgPool,
+}
+
+impl TaskWakeups {
+    /// Waits for the next notice (one per enqueue call on any replica).
+    pub async fn next(&mut self) -> StoreResult<()> {
+        self.listener.recv().await?;
+        Ok(())
+    }
+}
+
 impl Tasks<'_> {
+    /// Listens for other replicas' enqueues; `None` on SQLite, where one process owns the
+    /// database and its own enqueues wake it directly.
+    pub async fn wakeups(&self) -> StoreResult<Option<TaskWakeups>> {
+        let Db::Postgres(pool) = self.db() else { return Ok(None) };
+        let options = pool.connect_options().as_ref().clone();
+        let own = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect_lazy_with(options);
+        let mut listener = sqlx::postgres::PgListener::connect_with(&own).await?;
+        listener.listen(WAKE_CHANNEL).await?;
+        Ok(Some(TaskWakeups { listener, _pool: own }))
+    }
+
     fn db(&self) -> &Db {
         self.store.db()
     }
@@ -327,6 +356,7 @@ impl Tasks<'_> {
             tx.commit().await?;
             row
         });
+        self.announce().await;
         row.into_record()
     }
 
@@ -341,7 +371,19 @@ impl Tasks<'_> {
             }
             tx.commit().await?;
         });
+        self.announce().await;
         Ok(())
+    }
+
+    /// Tells the other replicas (PostgreSQL: `NOTIFY` on [`WAKE_CHANNEL`]) that tasks were
+    /// queued, so they claim them at once instead of at their next poll. Best effort: the
+    /// poll still finds the tasks when a notice is lost.
+    async fn announce(&self) {
+        if let Db::Postgres(pool) = self.db() {
+            if let Err(e) = sqlx::query("SELECT pg_notify($1, '')").bind(WAKE_CHANNEL).execute(pool).await {
+                tracing::debug!(error = %e, "announcing queued tasks failed; replicas find them at their next poll");
+            }
+        }
     }
 
     pub async fn get(&self, id: TaskId) -> StoreResult<TaskRecord> {

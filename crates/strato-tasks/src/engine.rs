@@ -1,7 +1,8 @@
 //! The engine: a dispatcher claims due tasks through leases and runs each on a worker slot;
 //! a renewer extends this engine's leases; expired leases of dead replicas are re-queued.
-//! A local `Notify` starts a queued task at once in this process; polling every
-//! `poll_interval` picks up work queued by other replicas and waits that came due.
+//! A local `Notify` starts a queued task at once in this process, and on PostgreSQL another
+//! replica's enqueue wakes it too (`LISTEN`); polling every `poll_interval` picks up waits
+//! that came due and anything a lost notice left behind.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -104,6 +105,7 @@ pub struct Engine {
     shared: Arc<Shared>,
     dispatcher: JoinHandle<()>,
     renewer: JoinHandle<()>,
+    waker: JoinHandle<()>,
 }
 
 impl Engine {
@@ -111,7 +113,8 @@ impl Engine {
         let shared = Arc::new(Shared { store, registry: Arc::new(registry), config, notify: Arc::new(Notify::new()) });
         let dispatcher = tokio::spawn(dispatch(shared.clone()));
         let renewer = tokio::spawn(renew(shared.clone()));
-        Engine { shared, dispatcher, renewer }
+        let waker = tokio::spawn(wake_on_other_replicas_enqueues(shared.clone()));
+        Engine { shared, dispatcher, renewer, waker }
     }
 
     /// A handle to enqueue, cancel and retry tasks; cheap to clone.
@@ -132,6 +135,7 @@ impl Drop for Engine {
     fn drop(&mut self) {
         self.dispatcher.abort();
         self.renewer.abort();
+        self.waker.abort();
     }
 }
 
@@ -302,6 +306,26 @@ async fn run_claimed(shared: &Shared, task: TaskRecord) {
     match shared.registry.get(&task.kind) {
         Some(kind) => kind.run(shared, task).await,
         None => crate::runner::release_unknown(shared, task).await,
+    }
+}
+
+/// Wakes the dispatcher when another replica queues tasks (PostgreSQL `LISTEN`), so they
+/// start at once rather than at the next poll; the poll stays as the fallback.
+async fn wake_on_other_replicas_enqueues(shared: Arc<Shared>) {
+    loop {
+        let mut wakeups = match shared.store.tasks().wakeups().await {
+            Ok(Some(w)) => w,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "listening for other replicas' tasks failed; polling only, retrying in 10 s");
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                continue;
+            }
+        };
+        while wakeups.next().await.is_ok() {
+            shared.notify.notify_one();
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 
