@@ -17,8 +17,8 @@ use crate::error::{CloudError, CloudResult};
 use crate::snapshot::*;
 use crate::status::ResourceKind;
 
-/// Input of `create_server`.
-#[derive(Clone, Default)]
+/// Input of `create_server`. Serializable: an operation task stores it as its params.
+#[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ServerCreate {
     pub name: String,
     /// Instance type (sku external id).
@@ -35,6 +35,7 @@ pub struct ServerCreate {
     pub keypair: Option<String>,
     pub tags: Tags,
     /// Same token, same server: a retried create never makes a second one.
+    #[serde(default)]
     pub idempotency_token: Option<String>,
 }
 
@@ -57,8 +58,8 @@ impl std::fmt::Debug for ServerCreate {
     }
 }
 
-/// Input of `create_disk`.
-#[derive(Debug, Clone, Default)]
+/// Input of `create_disk`. Serializable: an operation task stores it as its params.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct DiskCreate {
     pub name: String,
     pub zone: String,
@@ -66,6 +67,7 @@ pub struct DiskCreate {
     /// The cloud's storage type; the driver's default when `None`.
     pub disk_type: Option<String>,
     pub tags: Tags,
+    #[serde(default)]
     pub idempotency_token: Option<String>,
 }
 

@@ -17,6 +17,7 @@ use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
 use crate::http::query::{parse_details, ListParams, ListRequest, ShowParams};
+use crate::http::{accepted, Accepted};
 
 pub fn routes() -> OpenApiRouter<Arc<App>> {
     OpenApiRouter::new()
@@ -139,8 +140,8 @@ async fn sync_cloudaccount(
     principal: Principal,
     ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<CloudAccountSync>,
-) -> ApiResult<(StatusCode, Json<TaskView>)> {
-    Ok((StatusCode::ACCEPTED, Json(app.sync_cloudaccount(&principal, &id, input).await?)))
+) -> Accepted {
+    accepted(app.sync_cloudaccount(&principal, &id, input).await?)
 }
 
 /// Enable the account: it syncs again and takes operations.

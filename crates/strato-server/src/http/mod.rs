@@ -24,7 +24,15 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::App;
+use crate::error::ApiResult;
 use crate::openapi::ApiDoc;
+
+/// The answer of every asynchronous request: 202 with the task that does the work.
+pub(crate) type Accepted = ApiResult<(axum::http::StatusCode, axum::Json<strato_types::api::TaskView>)>;
+
+pub(crate) fn accepted(task: strato_types::api::TaskView) -> Accepted {
+    Ok((axum::http::StatusCode::ACCEPTED, axum::Json(task)))
+}
 
 /// Every documented route, with the OpenAPI document built from their annotations.
 pub fn api_router() -> OpenApiRouter<Arc<App>> {

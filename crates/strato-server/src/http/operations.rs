@@ -3,22 +3,14 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::Json;
 use strato_types::api::{DiskAttach, DiskCreate, DiskResize, ErrorBody, ServerChangeConfig, ServerCreate, TaskView};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::authz::Principal;
 use crate::app::App;
-use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath};
-
-type Accepted = ApiResult<(StatusCode, Json<TaskView>)>;
-
-fn accepted(task: TaskView) -> Accepted {
-    Ok((StatusCode::ACCEPTED, Json(task)))
-}
+use crate::http::{accepted, Accepted};
 
 pub fn routes() -> OpenApiRouter<Arc<App>> {
     OpenApiRouter::new()

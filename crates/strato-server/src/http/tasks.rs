@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
 use axum::Json;
 use strato_types::api::{ErrorBody, TaskList, TaskView};
 use utoipa_axum::router::OpenApiRouter;
@@ -14,6 +13,7 @@ use crate::app::App;
 use crate::error::ApiResult;
 use crate::extract::ApiPath;
 use crate::http::query::{ListParams, ListRequest};
+use crate::http::{accepted, Accepted};
 
 pub fn routes() -> OpenApiRouter<Arc<App>> {
     OpenApiRouter::new()
@@ -65,8 +65,8 @@ async fn cancel_task(
     State(app): State<Arc<App>>,
     principal: Principal,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<(StatusCode, Json<TaskView>)> {
-    Ok((StatusCode::ACCEPTED, Json(app.cancel_task(&principal, &id).await?)))
+) -> Accepted {
+    accepted(app.cancel_task(&principal, &id).await?)
 }
 
 /// Run a failed or cancelled task again from its first step: 202 with the task.
@@ -83,6 +83,6 @@ async fn retry_task(
     State(app): State<Arc<App>>,
     principal: Principal,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<(StatusCode, Json<TaskView>)> {
-    Ok((StatusCode::ACCEPTED, Json(app.retry_task(&principal, &id).await?)))
+) -> Accepted {
+    accepted(app.retry_task(&principal, &id).await?)
 }

@@ -10,7 +10,6 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use futures::future::BoxFuture;
 use strato_cloud::{CloudDriver, DiskStatus, ExtBase, ExtDisk, Preflight, ResourceKind};
 use strato_store::synced::operations::is_pending;
@@ -97,16 +96,6 @@ pub(crate) static CREATE: Action = Action {
 
 pub(crate) static ACTIONS: &[&Action] = &[&ATTACH, &DETACH, &RESIZE, &DELETE];
 
-/// What `disk.create` makes.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct DiskSpec {
-    pub name: String,
-    pub zone: String,
-    pub size_gb: u64,
-    pub disk_type: Option<String>,
-    pub tags: std::collections::BTreeMap<String, String>,
-}
-
 pub(crate) fn create_kind(rec: Reconciler) -> TaskKind<OpParams> {
     super::create_kind(&CREATE, &DELETE, "create_disk", make_disk, rec)
 }
@@ -115,20 +104,9 @@ pub(crate) fn create_kind(rec: Reconciler) -> TaskKind<OpParams> {
 fn make_disk<'a>(d: &'a dyn CloudDriver, p: &'a OpParams, token: String) -> BoxFuture<'a, Result<String, StepError>> {
     Box::pin(async move {
         let Some(CreateSpec::Disk(s)) = &p.create else { return Err(StepError::permanent("disk.create without a disk spec")) };
-        Ok(d.create_disk(&p.region, &cloud_input(s, Some(token))).await?.base.external_id)
+        let input = strato_cloud::DiskCreate { idempotency_token: Some(token), ..s.clone() };
+        Ok(d.create_disk(&p.region, &input).await?.base.external_id)
     })
-}
-
-/// The driver's create input for a spec.
-fn cloud_input(s: &DiskSpec, idempotency_token: Option<String>) -> strato_cloud::DiskCreate {
-    strato_cloud::DiskCreate {
-        name: s.name.clone(),
-        zone: s.zone.clone(),
-        size_gb: s.size_gb,
-        disk_type: s.disk_type.clone(),
-        tags: s.tags.clone().into_iter().collect(),
-        idempotency_token,
-    }
 }
 
 impl App {
@@ -224,10 +202,17 @@ impl App {
             Some(zone) => self.zone_in(principal, &target, zone).await?,
             None => self.only_zone(&target).await?,
         };
-        let spec = DiskSpec { name: input.name.clone(), zone, size_gb: input.size, disk_type: input.disk_type.clone(), tags: input.tags.clone() };
+        let spec = strato_cloud::DiskCreate {
+            name: input.name.clone(),
+            zone,
+            size_gb: input.size,
+            disk_type: input.disk_type.clone(),
+            tags: input.tags.clone(),
+            idempotency_token: None,
+        };
         let region = &target.region.common.external_id;
         let driver = self.account_driver(target.account.id).await?;
-        self.preflight(driver.as_ref(), region, Preflight::CreateDisk(&cloud_input(&spec, None))).await?;
+        self.preflight(driver.as_ref(), region, Preflight::CreateDisk(&spec)).await?;
         let pending = PendingResource::Disk(ExtDisk {
             base: ExtBase::new(String::new(), spec.name.clone()),
             status: DiskStatus::Creating,

@@ -116,8 +116,8 @@ pub struct OpParams {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum CreateSpec {
-    Server(servers::ServerSpec),
-    Disk(disks::DiskSpec),
+    Server(strato_cloud::ServerCreate),
+    Disk(strato_cloud::DiskCreate),
 }
 
 /// Every operation task kind.

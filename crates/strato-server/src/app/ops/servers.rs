@@ -11,7 +11,6 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use futures::future::BoxFuture;
 use strato_cloud::{CloudDriver, ExtBase, ExtServer, PowerState, Preflight, ResourceKind, ServerStatus};
 use strato_store::synced::operations::is_pending;
@@ -116,22 +115,6 @@ pub(crate) static CREATE: Action = Action {
 
 pub(crate) static ACTIONS: &[&Action] = &[&START, &STOP, &RESTART, &CHANGE_CONFIG, &DELETE];
 
-/// What `server.create` makes (resolved to the cloud's ids at request time).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ServerSpec {
-    pub name: String,
-    pub instance_type: String,
-    pub image_id: String,
-    pub zone: Option<String>,
-    pub network_id: Option<String>,
-    pub secgroup_ids: Vec<String>,
-    pub root_disk_gb: Option<u64>,
-    pub data_disks_gb: Vec<u64>,
-    pub user_data: Option<String>,
-    pub keypair: Option<String>,
-    pub tags: std::collections::BTreeMap<String, String>,
-}
-
 pub(crate) fn create_kind(rec: Reconciler) -> TaskKind<OpParams> {
     super::create_kind(&CREATE, &DELETE, "create_server", make_server, rec)
 }
@@ -140,30 +123,13 @@ pub(crate) fn create_kind(rec: Reconciler) -> TaskKind<OpParams> {
 fn make_server<'a>(d: &'a dyn CloudDriver, p: &'a OpParams, token: String) -> BoxFuture<'a, Result<String, StepError>> {
     Box::pin(async move {
         let Some(CreateSpec::Server(s)) = &p.create else { return Err(StepError::permanent("server.create without a server spec")) };
-        Ok(d.create_server(&p.region, &cloud_input(s, Some(token))).await?.base.external_id)
+        let input = strato_cloud::ServerCreate { idempotency_token: Some(token), ..s.clone() };
+        Ok(d.create_server(&p.region, &input).await?.base.external_id)
     })
 }
 
-/// The driver's create input for a spec.
-fn cloud_input(s: &ServerSpec, idempotency_token: Option<String>) -> strato_cloud::ServerCreate {
-    strato_cloud::ServerCreate {
-        name: s.name.clone(),
-        instance_type: s.instance_type.clone(),
-        image_id: s.image_id.clone(),
-        zone: s.zone.clone(),
-        network_id: s.network_id.clone(),
-        secgroup_ids: s.secgroup_ids.clone(),
-        root_disk_gb: s.root_disk_gb,
-        data_disks_gb: s.data_disks_gb.clone(),
-        user_data: s.user_data.clone(),
-        keypair: s.keypair.clone(),
-        tags: s.tags.clone().into_iter().collect(),
-        idempotency_token,
-    }
-}
-
 /// The snapshot a pending server row shows until the cloud has it.
-fn pending_server(s: &ServerSpec) -> ExtServer {
+fn pending_server(s: &strato_cloud::ServerCreate) -> ExtServer {
     ExtServer {
         base: ExtBase::new(String::new(), s.name.clone()),
         status: ServerStatus::Creating,
@@ -282,7 +248,7 @@ impl App {
                 .map_err(|_| ApiError::invalid_field("secgroups", format!("no security group {sg:?} in this account and region")))?;
             secgroup_ids.push(found.common.external_id);
         }
-        let spec = ServerSpec {
+        let spec = strato_cloud::ServerCreate {
             name: input.name.clone(),
             instance_type: sku,
             image_id: image,
@@ -294,10 +260,11 @@ impl App {
             user_data: input.user_data.clone(),
             keypair: input.keypair.clone(),
             tags: input.tags.clone(),
+            idempotency_token: None,
         };
         // The cloud's objections (too big for the host, no such image, no room) come now, as
         // a 4xx, before a row or a task exists.
-        self.preflight(driver.as_ref(), &region, Preflight::CreateServer(&cloud_input(&spec, None))).await?;
+        self.preflight(driver.as_ref(), &region, Preflight::CreateServer(&spec)).await?;
         let pending = PendingResource::Server(pending_server(&spec));
         self.start_create(principal, &CREATE, &target, CreateSpec::Server(spec), pending).await
     }
