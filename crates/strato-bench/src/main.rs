@@ -1,5 +1,6 @@
-//! `strato-bench`: benchmarks that print figures. Each scenario starts the real `strato serve`
-//! as a child process and drives it over loopback from this (second) process.
+//! `strato-bench`: benchmarks that print figures. The API and kvm scenarios start the real
+//! `strato serve` as a child process and drive it over loopback from this (second) process;
+//! `sync` runs the sync engine in process.
 //!
 //!     cargo build --release -p strato -p strato-bench
 //!     $CARGO_TARGET_DIR/release/strato-bench api --rows 100000
@@ -8,8 +9,13 @@ mod api;
 mod kvm;
 mod load;
 mod served;
+mod sync;
 
 use clap::{Parser, Subcommand};
+
+// The allocator the `strato` binary uses, so in-process figures (`sync`) match it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -28,6 +34,9 @@ enum Scenario {
     Api(api::ApiArgs),
     /// VMs on this host through the server: POST /servers to the guest's marker, stop to stopped, RSS.
     Kvm(kvm::KvmArgs),
+    /// The sync engine in process: 100,000 resources of the fake cloud, first / no-change /
+    /// 1%-changed syncs beside the raw bulk upsert, and peak RSS (SQLite, then PostgreSQL).
+    Sync(sync::SyncArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -41,6 +50,7 @@ fn main() -> anyhow::Result<()> {
         match cli.scenario {
             Scenario::Api(args) => api::run(&strato, args).await,
             Scenario::Kvm(args) => kvm::run(&strato, args).await,
+            Scenario::Sync(args) => sync::run(args).await,
         }
     })
 }

@@ -3,7 +3,8 @@
 //! first sync, no-change re-sync, 1%-changed re-sync, and the raw bulk-upsert rate of the same
 //! rows straight into the store; then peak RSS (VmHWM).
 //!
-//! `cargo run --release -p strato-sync --example sync_bench`
+//! `strato-bench sync [sqlite|postgres]` (both when neither is named). In-process: the fake
+//! driver and the store are linked in, so the figures are the sync engine's own.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -226,9 +227,23 @@ async fn fresh_postgres(base: &str) -> Result<String> {
     Ok(format!("{}/{name}{query}", &without_query[..slash]))
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() -> Result<()> {
-    let only = std::env::args().nth(1);
+async fn drop_postgres(base: &str, database: &str) -> Result<()> {
+    let name = database.rsplit('/').next().unwrap_or_default().split('?').next().unwrap_or_default();
+    let mut conn = sqlx::PgConnection::connect(base).await.context("connect to PostgreSQL")?;
+    conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await?;
+    conn.close().await.ok();
+    Ok(())
+}
+
+#[derive(clap::Args)]
+pub struct SyncArgs {
+    /// Run one backend only (default: SQLite, then PostgreSQL when a URL is set).
+    #[arg(value_parser = ["sqlite", "postgres"])]
+    backend: Option<String>,
+}
+
+pub async fn run(args: SyncArgs) -> Result<()> {
+    let only = args.backend;
     let dir = tempfile::tempdir()?;
     if only.as_deref().is_none_or(|o| o == "sqlite") {
         let mut options = StoreOptions::new(dir.path().join("sqlite"));
@@ -244,10 +259,14 @@ async fn main() -> Result<()> {
             println!("PostgreSQL skipped: set STRATO_BENCH_DATABASE_URL (or run under scripts/test)");
         } else {
             let mut options = StoreOptions::new(dir.path().join("pg"));
-            options.database_url = Some(fresh_postgres(&url).await?);
+            let database = fresh_postgres(&url).await?;
+            options.database_url = Some(database.clone());
             options.max_connections = Some(4);
             options.admin_password = Some(SecretString::new("bench-password-1"));
-            bench("PostgreSQL", options).await?;
+            let result = bench("PostgreSQL", options).await;
+            // a left-over database keeps autovacuum busy through the next run's figures
+            drop_postgres(&url, &database).await?;
+            result?;
         }
     }
     println!("peak RSS (VmHWM)     {:.0} MB", peak_rss_mb().unwrap_or(-1.0));
