@@ -1,9 +1,10 @@
 //! The sorted merge by external id (Cloudpods' CompareSets): cloud listing vs stored rows ->
 //! add / update / remove, with unique local names and change-log entries.
 
+use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 
-use strato_store::synced::{children_json, sync_hash, ChangeEntry, ChangeSource, KindDef, ResourceId, ScanRow, StoredRow, SyncRow, Value};
+use strato_store::synced::{children_json, ChangeEntry, ChangeSource, KindDef, ResourceId, ScanRow, StoredRow, SyncDigest, SyncRow, Value};
 use strato_types::CloudAccountId;
 
 use crate::kinds::Desired;
@@ -27,6 +28,9 @@ pub fn plan(desired: Vec<Desired>, stored: Vec<ScanRow>, only: Option<&str>) -> 
 }
 
 /// `plan`, and with `force` every matched row is rewritten whatever its hash says.
+///
+/// Both sides are consumed and their strings moved, never copied: a no-change re-sync of a
+/// large scope is this loop, one digest per row and nothing else.
 pub fn plan_with(mut desired: Vec<Desired>, mut stored: Vec<ScanRow>, only: Option<&str>, force: bool) -> Plan {
     let mut plan = Plan::default();
     desired.sort_by(|a, b| a.external_id.cmp(&b.external_id));
@@ -39,43 +43,50 @@ pub fn plan_with(mut desired: Vec<Desired>, mut stored: Vec<ScanRow>, only: Opti
     });
     plan.duplicates.dedup();
     stored.sort_by(|a, b| a.external_id.cmp(&b.external_id));
-    let mut taken: HashSet<String> = stored.iter().map(|s| s.name.clone()).collect();
+    plan.ids.reserve(desired.len().max(stored.len()));
 
+    // Local names of the stored rows that stay; they only matter when a name is chosen.
+    let mut kept_names = Vec::with_capacity(stored.len());
     let mut adds = Vec::new();
-    let mut changed = Vec::new();
-    let (mut i, mut j) = (0, 0);
-    while i < desired.len() || j < stored.len() {
-        let order = match (desired.get(i), stored.get(j)) {
+    let mut changed: Vec<(SyncRow, String)> = Vec::new();
+    let mut desired = desired.into_iter().peekable();
+    let mut stored = stored.into_iter().peekable();
+    loop {
+        let order = match (desired.peek(), stored.peek()) {
             (Some(d), Some(s)) => d.external_id.cmp(&s.external_id),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            _ => std::cmp::Ordering::Greater,
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => break,
         };
         match order {
-            std::cmp::Ordering::Less => {
-                adds.push(i);
-                i += 1;
-            }
-            std::cmp::Ordering::Greater => {
-                let s = &stored[j];
+            Ordering::Less => adds.extend(desired.next()),
+            Ordering::Greater => {
+                let Some(s) = stored.next() else { break };
                 if only.is_none_or(|o| o == s.external_id) {
-                    taken.remove(&s.name);
-                    plan.removals.push(s.clone());
+                    plan.removals.push(s);
                 } else {
-                    plan.ids.insert(s.external_id.clone(), s.id);
+                    plan.ids.insert(s.external_id, s.id);
+                    kept_names.push(s.name);
                 }
-                j += 1;
             }
-            std::cmp::Ordering::Equal => {
-                let (d, s) = (&desired[i], &stored[j]);
-                if force || s.sync_hash.as_deref() != Some(sync_hash(&d.cloud_name, &d.values, &d.children).as_str()) {
-                    changed.push((to_row(d, s.id, s.name.clone()), s.name.clone()));
+            Ordering::Equal => {
+                let (Some(d), Some(s)) = (desired.next(), stored.next()) else { break };
+                if force || !SyncDigest::of(&d.cloud_name, &d.values, &d.children).matches(s.sync_hash.as_deref()) {
+                    changed.push((to_row(d, s.id, s.name.clone()), s.name));
+                } else {
+                    kept_names.push(s.name);
                 }
-                plan.ids.insert(s.external_id.clone(), s.id);
-                i += 1;
-                j += 1;
+                plan.ids.insert(s.external_id, s.id);
             }
         }
     }
+
+    let renames = changed.iter().any(|(row, old)| !keeps_name(old, &row.cloud_name));
+    let mut taken: HashSet<String> = if adds.is_empty() && !renames {
+        HashSet::new()
+    } else {
+        kept_names.into_iter().chain(changed.iter().map(|(_, old)| old.clone())).collect()
+    };
     for (mut row, old_name) in changed {
         if !keeps_name(&old_name, &row.cloud_name) {
             taken.remove(&old_name);
@@ -84,8 +95,7 @@ pub fn plan_with(mut desired: Vec<Desired>, mut stored: Vec<ScanRow>, only: Opti
         }
         plan.updates.push(row);
     }
-    for i in adds {
-        let d = &desired[i];
+    for d in adds {
         let name = unique_name(&d.cloud_name, &d.external_id, &mut taken);
         let row = to_row(d, ResourceId::new(), name);
         plan.ids.insert(row.external_id.clone(), row.id);
@@ -94,11 +104,11 @@ pub fn plan_with(mut desired: Vec<Desired>, mut stored: Vec<ScanRow>, only: Opti
     plan
 }
 
-fn to_row(d: &Desired, id: ResourceId, name: String) -> SyncRow {
+fn to_row(d: Desired, id: ResourceId, name: String) -> SyncRow {
     let mut values = Vec::with_capacity(d.values.len() + 1);
     values.push(Value::text(name));
-    values.extend(d.values.iter().cloned());
-    SyncRow { id, external_id: d.external_id.clone(), cloud_name: d.cloud_name.clone(), values, children: d.children.clone(), project_id: None }
+    values.extend(d.values);
+    SyncRow { id, external_id: d.external_id, cloud_name: d.cloud_name, values, children: d.children, project_id: None }
 }
 
 /// A stored name still fits the cloud name: equal, or the cloud name with our clash suffix.

@@ -3,6 +3,12 @@
 
 use std::process::ExitCode;
 
+// glibc's malloc spent about a fifth of a large sync's CPU in its own bookkeeping (arenas shared
+// by the runtime's threads, consolidation) and kept freed memory resident; with mimalloc the
+// no-change re-sync of 100,000 resources ran ~30% faster at ~25% less peak RSS (benchmarks.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if args.get(1).map(|a| a == "serve").unwrap_or(false) {

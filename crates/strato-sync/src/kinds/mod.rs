@@ -77,7 +77,10 @@ pub struct Resolver {
 
 impl Resolver {
     pub fn id(&self, kind: ResourceKind, external_id: &str) -> Option<String> {
-        self.ids.get(&kind).and_then(|m| m.get(external_id)).map(|id| id.to_string())
+        // uuid's own encoder, not `Display`: a server resolves half a dozen references, and the
+        // formatting machinery was most of mapping one
+        let id = self.ids.get(&kind)?.get(external_id)?;
+        Some(id.as_uuid().hyphenated().encode_lower(&mut uuid::Uuid::encode_buffer()).to_owned())
     }
     pub fn id_opt(&self, kind: ResourceKind, external_id: Option<&str>) -> Value {
         Value::Text(external_id.and_then(|e| self.id(kind, e)))
