@@ -50,7 +50,7 @@ pub struct OperationStart<'a> {
 /// How a start ended.
 #[derive(Debug)]
 pub enum Started {
-    Task(TaskRecord),
+    Task(Box<TaskRecord>),
     /// The row changed since the caller read it (another operation began); nothing written.
     Moved { status: String },
     /// Delete protection is on; nothing written.
@@ -92,7 +92,7 @@ impl Synced<'_> {
             }
         });
         if started {
-            return Ok(Started::Task(self.store.tasks().get(task.id).await?));
+            return Ok(Started::Task(Box::new(self.store.tasks().get(task.id).await?)));
         }
         let (status, protected) = self.status_of(def, start.id).await?;
         if start.refuse_protected && protected {

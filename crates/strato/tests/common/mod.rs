@@ -120,14 +120,14 @@ pub struct FailedStart {
 }
 
 enum Started {
-    Up(Server),
+    Up(Box<Server>),
     Exited(FailedStart),
 }
 
 impl Server {
     pub fn start(options: ServeOptions) -> Server {
         match Self::launch(options) {
-            Started::Up(server) => server,
+            Started::Up(server) => *server,
             Started::Exited(failed) => panic!(
                 "strato serve exited with {} before listening\nstdout:\n{}\nstderr:\n{}",
                 failed.status, failed.stdout, failed.stderr
@@ -197,7 +197,7 @@ impl Server {
                             stderr_path,
                             _stdout_drain: drain,
                         };
-                        return Started::Up(server);
+                        return Started::Up(Box::new(server));
                     }
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {}

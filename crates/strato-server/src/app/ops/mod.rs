@@ -450,7 +450,7 @@ impl App {
         match self.store.synced().begin_operation(&start, &task).await? {
             Started::Task(task) => {
                 self.tasks().wake();
-                Ok(super::tasks::view(task))
+                Ok(super::tasks::view(*task))
             }
             Started::Protected => Err(protected(action, record)),
             Started::Moved { status } => Err(ApiError::Conflict(format!(
