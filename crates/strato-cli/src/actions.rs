@@ -9,6 +9,7 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 use strato_client::Method;
+use strato_types::kinds::{synced_kind_by_keyword, SYNCED_KINDS};
 
 use crate::kinds::{col, Column};
 use crate::output::{self, Format};
@@ -31,17 +32,6 @@ const CHANGE_COLUMNS: &[Column] =
     &[col("created_at"), col("field"), col("old_value"), col("new_value"), col("source"), col("actor")];
 const ACCOUNT_COLUMNS: &[Column] =
     &[col("id"), col("name"), col("provider"), col("status"), col("enabled"), col("last_sync_at"), col("last_sync_status")];
-
-/// Kinds whose objects keep a change log (`<keyword>-changes`), with their API plural.
-pub const CHANGE_KINDS: &[(&str, &str)] = &[
-    ("vpc", "vpcs"),
-    ("network", "networks"),
-    ("secgroup", "secgroups"),
-    ("sku", "skus"),
-    ("disk", "disks"),
-    ("server", "servers"),
-    ("elasticsearch", "elasticsearches"),
-];
 
 fn id_arg() -> Arg {
     Arg::new("id").required(true).value_name("ID_OR_NAME").help("Id or name")
@@ -82,7 +72,9 @@ pub fn commands() -> Vec<Command> {
         list_command("task-list", "List tasks", TASK_FILTERS),
         list_command("actionlog-list", "List the action log: API writes, logins and task ends", ACTIONLOG_FILTERS),
     ];
-    for (keyword, _) in CHANGE_KINDS {
+    // Every synced object keeps a change log.
+    for kind in SYNCED_KINDS {
+        let keyword = kind.keyword;
         out.push(
             Command::new(format!("{keyword}-changes"))
                 .about(format!("Change history of a {keyword}: every field sync or an operation changed"))
@@ -129,11 +121,8 @@ pub async fn run(session: &Session, name: &str, matches: &ArgMatches) -> Result<
         "actionlog-list" => list(session, "actionlogs", ACTIONLOG_COLUMNS, ACTIONLOG_FILTERS, matches).await,
         other => {
             let keyword = other.strip_suffix("-changes").context("unknown action")?;
-            let (_, plural) = CHANGE_KINDS
-                .iter()
-                .find(|(k, _)| *k == keyword)
-                .ok_or_else(|| usage_error(format!("unknown command {other}")))?;
-            let answer = session.client.request(Method::GET, &[plural, id, "changes"], &[], None).await?;
+            let kind = synced_kind_by_keyword(keyword).ok_or_else(|| usage_error(format!("unknown command {other}")))?;
+            let answer = session.client.request(Method::GET, &[kind.plural, id, "changes"], &[], None).await?;
             print_rows(&answer, "changes", CHANGE_COLUMNS, session.format)
         }
     }

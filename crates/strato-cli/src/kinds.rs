@@ -1,5 +1,12 @@
-//! The resource kinds the CLI knows, as data: adding a kind is one entry here.
-//! Everything else (commands, flags, request bodies, tables) is generic (see resource.rs).
+//! The resource kinds the CLI knows, as data: the kinds with their own API shapes are
+//! entries here, the synced kinds (vpcs, servers, ...) come from their one declaration in
+//! `strato_types::kinds`. Everything else (commands, flags, request bodies, tables) is
+//! generic (see resource.rs).
+
+use std::sync::LazyLock;
+
+pub(crate) use strato_types::kinds::{col, Column};
+use strato_types::kinds::{reference, SyncedKind, SYNCED_KINDS};
 
 /// The commands a kind offers; each becomes `strato <keyword>-<verb>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,23 +65,7 @@ const fn required(flag: &'static str, path: &'static str, value: Value, help: &'
     Field { flag, path, value, required: true, help }
 }
 
-/// A table column: the field, and the field `details=true` adds with the referenced object's
-/// name (shown instead of the id when present).
-#[derive(Debug, Clone, Copy)]
-pub struct Column {
-    pub field: &'static str,
-    pub named: Option<&'static str>,
-}
-
-pub(crate) const fn col(field: &'static str) -> Column {
-    Column { field, named: None }
-}
-
-const fn reference(field: &'static str, named: &'static str) -> Column {
-    Column { field, named: Some(named) }
-}
-
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Kind {
     /// Singular, with dashes: the command prefix (`role-assignment-list`).
     pub keyword: &'static str,
@@ -91,6 +82,21 @@ pub struct Kind {
 }
 
 impl Kind {
+    /// A synced kind is read-only here (`-list`, `-show`): its change log and delete
+    /// protection have their own commands (actions.rs, operations.rs).
+    fn synced(kind: &'static SyncedKind) -> Kind {
+        Kind {
+            keyword: kind.keyword,
+            plural: kind.plural,
+            verbs: READ_ONLY,
+            create_command: None,
+            columns: kind.columns,
+            create: &[],
+            update: &[],
+            secret_shown_once: None,
+        }
+    }
+
     pub fn command_name(&self, verb: Verb) -> String {
         match (verb, self.create_command) {
             (Verb::Create, Some(name)) => name.to_string(),
@@ -106,7 +112,13 @@ const DESCRIPTION: Field = field("description", "description", Value::Text, "Fre
 const ENABLED: Field = field("enabled", "enabled", Value::Bool, "Enable (true) or disable (false)");
 const NEW_NAME: Field = field("name", "name", Value::Text, "New name");
 
-pub static KINDS: &[Kind] = &[
+/// Every kind the CLI has commands for: the ones declared here, then the synced kinds.
+pub static KINDS: LazyLock<Vec<Kind>> =
+    LazyLock::new(|| BESPOKE_KINDS.iter().cloned().chain(SYNCED_KINDS.iter().map(Kind::synced)).collect());
+
+/// The kinds whose API has its own shapes: identity, cloud accounts, and the regions and zones
+/// synced with an account.
+static BESPOKE_KINDS: &[Kind] = &[
     Kind {
         keyword: "domain",
         plural: "domains",
@@ -282,77 +294,6 @@ pub static KINDS: &[Kind] = &[
         update: &[],
         secret_shown_once: None,
     },
-
-    Kind {
-        keyword: "vpc",
-        plural: "vpcs",
-        verbs: READ_ONLY,
-        create_command: None,
-        columns: &[col("id"), col("name"), col("status"), col("cidr_block"), reference("cloudregion_id", "cloudregion"), reference("cloudaccount_id", "cloudaccount"), col("external_id")],
-        create: &[],
-        update: &[],
-        secret_shown_once: None,
-    },
-    Kind {
-        keyword: "network",
-        plural: "networks",
-        verbs: READ_ONLY,
-        create_command: None,
-        columns: &[col("id"), col("name"), col("status"), col("cidr_block"), reference("vpc_id", "vpc"), reference("zone_id", "zone"), col("external_id")],
-        create: &[],
-        update: &[],
-        secret_shown_once: None,
-    },
-    Kind {
-        keyword: "secgroup",
-        plural: "secgroups",
-        verbs: READ_ONLY,
-        create_command: None,
-        columns: &[col("id"), col("name"), col("status"), reference("vpc_id", "vpc"), reference("cloudregion_id", "cloudregion"), col("external_id")],
-        create: &[],
-        update: &[],
-        secret_shown_once: None,
-    },
-    Kind {
-        keyword: "sku",
-        plural: "skus",
-        verbs: READ_ONLY,
-        create_command: None,
-        columns: &[col("id"), col("name"), col("cpu"), col("memory_mb"), col("arch"), reference("cloudregion_id", "cloudregion")],
-        create: &[],
-        update: &[],
-        secret_shown_once: None,
-    },
-    Kind {
-        keyword: "disk",
-        plural: "disks",
-        verbs: READ_ONLY,
-        create_command: None,
-        columns: &[col("id"), col("name"), col("status"), col("size_gb"), col("disk_type"), reference("zone_id", "zone"), reference("cloudaccount_id", "cloudaccount"), col("external_id")],
-        create: &[],
-        update: &[],
-        secret_shown_once: None,
-    },
-    Kind {
-        keyword: "server",
-        plural: "servers",
-        verbs: READ_ONLY,
-        create_command: None,
-        columns: &[col("id"), col("name"), col("status"), col("instance_type"), col("cpu"), col("memory_mb"), col("private_ips"), reference("zone_id", "zone"), reference("cloudaccount_id", "cloudaccount")],
-        create: &[],
-        update: &[],
-        secret_shown_once: None,
-    },
-    Kind {
-        keyword: "elasticsearch",
-        plural: "elasticsearches",
-        verbs: READ_ONLY,
-        create_command: None,
-        columns: &[col("id"), col("name"), col("status"), col("engine_version"), col("instance_type"), col("node_count"), reference("cloudregion_id", "cloudregion"), col("external_id")],
-        create: &[],
-        update: &[],
-        secret_shown_once: None,
-    },
 ];
 
 /// The kind and verb a command name stands for.
@@ -369,7 +310,7 @@ mod tests {
     #[test]
     fn command_names_are_unique_and_found_again() {
         let mut seen = std::collections::HashSet::new();
-        for kind in KINDS {
+        for kind in KINDS.iter() {
             for verb in kind.verbs {
                 let name = kind.command_name(*verb);
                 assert!(seen.insert(name.clone()), "duplicate command {name}");
@@ -384,7 +325,7 @@ mod tests {
     #[test]
     fn at_most_one_secret_per_command() {
         // A secret is read from stdin; two in one command could not both be.
-        for kind in KINDS {
+        for kind in KINDS.iter() {
             for fields in [kind.create, kind.update] {
                 let secrets = fields.iter().filter(|f| matches!(f.value, Value::Secret { .. })).count();
                 assert!(secrets <= 1, "{} has {secrets} secrets", kind.keyword);

@@ -82,7 +82,7 @@ fn cli() -> Command {
     for operation in operations::commands() {
         cmd = cmd.subcommand(operation);
     }
-    for kind in kinds::KINDS {
+    for kind in kinds::KINDS.iter() {
         for verb in kind.verbs {
             cmd = cmd.subcommand(resource::command(kind, *verb));
         }

@@ -10,6 +10,7 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Map, Value};
 use strato_client::Method;
+use strato_types::kinds::{SyncedKind, SYNCED_KINDS};
 
 use crate::kinds::{col, Column};
 use crate::output::{self, Format};
@@ -18,8 +19,10 @@ use crate::Session;
 const RESOURCE_COLUMNS: &[Column] =
     &[col("id"), col("name"), col("status"), col("external_id"), col("disable_delete"), col("project_id"), col("updated_at")];
 
-/// Kinds with delete protection (`<keyword>-update --disable-delete`), with their plural.
-const PROTECTED_KINDS: &[(&str, &str)] = &[("server", "servers"), ("disk", "disks"), ("elasticsearch", "elasticsearches")];
+/// The synced kinds with delete protection (`<keyword>-update --disable-delete`).
+fn protected_kinds() -> impl Iterator<Item = &'static SyncedKind> {
+    SYNCED_KINDS.iter().filter(|kind| kind.delete_protection)
+}
 
 fn id_arg() -> Arg {
     Arg::new("id").required(true).value_name("ID_OR_NAME").help("Id or name")
@@ -100,7 +103,8 @@ pub fn commands() -> Vec<Command> {
         simple("disk-delete", "Delete a detached disk (refused while delete protection is on)"),
         simple("elasticsearch-delete", "Delete an Elasticsearch domain (refused while delete protection is on)"),
     ];
-    for (keyword, _) in PROTECTED_KINDS {
+    for kind in protected_kinds() {
+        let keyword = kind.keyword;
         out.push(
             Command::new(format!("{keyword}-update"))
                 .about(format!("Change a {keyword}: delete protection"))
@@ -189,14 +193,14 @@ pub async fn run(session: &Session, name: &str, matches: &ArgMatches) -> Result<
         "elasticsearch-delete" => ("elasticsearches", session.client.delete("elasticsearches", id).await?),
         other => {
             let keyword = other.strip_suffix("-update").context("unknown operation")?;
-            let (_, plural) = PROTECTED_KINDS.iter().find(|(k, _)| *k == keyword).context("unknown operation")?;
+            let kind = protected_kinds().find(|kind| kind.keyword == keyword).context("unknown operation")?;
             let mut body = json!({});
             if matches.get_flag("disable-delete") {
                 body["disable_delete"] = json!(true);
             } else if matches.get_flag("enable-delete") {
                 body["disable_delete"] = json!(false);
             }
-            let resource = session.client.update(plural, id, &body).await?;
+            let resource = session.client.update(kind.plural, id, &body).await?;
             return print(&resource, RESOURCE_COLUMNS, session.format);
         }
     };

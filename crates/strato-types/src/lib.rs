@@ -1,5 +1,6 @@
 //! Strato's shared vocabulary: typed ids, status enums, list parameters and the filter
-//! grammar, and (in `api`) the REST views and inputs. Pure data; no I/O.
+//! grammar, the synced kinds the API serves (`kinds`), and (in `api`) the REST views and
+//! inputs. Pure data; no I/O.
 
 // Lets the exported macros name this crate the same way inside and outside it.
 extern crate self as strato_types;
@@ -15,6 +16,7 @@ pub mod __private {
 pub mod enums;
 pub mod filter;
 pub mod ids;
+pub mod kinds;
 pub mod list;
 
 pub mod api;

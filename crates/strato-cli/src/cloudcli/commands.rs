@@ -1,8 +1,10 @@
-//! The `<kind>-<action>` commands and what each calls on the driver.
+//! The `<kind>-<action>` commands and what each calls on the driver: the listings, shows and
+//! plain actions come from the table in kinds.rs; the commands with their own flags are here.
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use strato_cloud::{CloudDriver, DiskCreate, ResourceKind, ServerCreate, Tags};
 
+use super::kinds;
 use super::render::{self, Output};
 use super::{usage, Failure, Io};
 
@@ -19,37 +21,8 @@ fn number(name: &'static str, help: &'static str) -> Arg {
 }
 
 pub(super) fn subcommands(cmd: Command) -> Command {
-    let lists = [
-        ("region-list", "List regions"),
-        ("zone-list", "List zones of the region"),
-        ("vpc-list", "List VPCs"),
-        ("network-list", "List networks (subnets)"),
-        ("secgroup-list", "List security groups"),
-        ("sku-list", "List instance types"),
-        ("server-list", "List servers"),
-        ("disk-list", "List disks"),
-        ("elasticsearch-list", "List Elasticsearch domains"),
-    ];
-    let mut cmd = cmd;
-    for (name, about) in lists {
-        cmd = cmd.subcommand(Command::new(name).about(about));
-    }
-    for (name, about) in [
-        ("vpc-show", "Show a VPC"),
-        ("network-show", "Show a network"),
-        ("secgroup-show", "Show a security group"),
-        ("server-show", "Show a server"),
-        ("server-start", "Start a server"),
-        ("server-stop", "Stop a server"),
-        ("server-restart", "Restart a server"),
-        ("server-delete", "Delete a server"),
-        ("disk-show", "Show a disk"),
-        ("disk-delete", "Delete a disk"),
-        ("elasticsearch-show", "Show an Elasticsearch domain"),
-        ("elasticsearch-delete", "Delete an Elasticsearch domain"),
-    ] {
-        cmd = cmd.subcommand(Command::new(name).about(about).arg(id_arg()));
-    }
+    let cmd = cmd.subcommand(Command::new("region-list").about("List regions"));
+    let cmd = kinds::subcommands(cmd, id_arg);
     cmd.subcommand(
         Command::new("server-create")
             .about("Create a server")
@@ -135,27 +108,17 @@ pub(super) async fn dispatch(
     io: &mut Io,
 ) -> Result<(), Failure> {
     if action == "region-list" {
-        return render::list(io, output, ResourceKind::CloudRegion, &driver.list_regions().await?);
+        let regions = kinds::all_to_json(driver.list_regions().await?)?;
+        return render::list(io, output, ResourceKind::CloudRegion, kinds::REGION_COLUMNS, &regions);
     }
     let r = region(driver, region_flag, provider).await?;
     let r = r.as_str();
+    if let Some(command) = kinds::find(action) {
+        return kinds::run(driver, r, command, m, output, io).await;
+    }
     let id = s(m, "id").unwrap_or_default();
     let id = id.as_str();
     match action {
-        "zone-list" => render::list(io, output, ResourceKind::Zone, &driver.list_zones(r).await?),
-        "vpc-list" => render::list(io, output, ResourceKind::Vpc, &driver.list_vpcs(r).await?),
-        "network-list" => render::list(io, output, ResourceKind::Network, &driver.list_networks(r).await?),
-        "secgroup-list" => render::list(io, output, ResourceKind::Secgroup, &driver.list_secgroups(r).await?),
-        "sku-list" => render::list(io, output, ResourceKind::Sku, &driver.list_skus(r).await?),
-        "server-list" => render::list(io, output, ResourceKind::Server, &driver.list_servers(r).await?),
-        "disk-list" => render::list(io, output, ResourceKind::Disk, &driver.list_disks(r).await?),
-        "elasticsearch-list" => render::list(io, output, ResourceKind::Elasticsearch, &driver.list_elasticsearches(r).await?),
-        "vpc-show" => render::show(io, output, &driver.get_vpc(r, id).await?),
-        "network-show" => render::show(io, output, &driver.get_network(r, id).await?),
-        "secgroup-show" => render::show(io, output, &driver.get_secgroup(r, id).await?),
-        "server-show" => render::show(io, output, &driver.get_server(r, id).await?),
-        "disk-show" => render::show(io, output, &driver.get_disk(r, id).await?),
-        "elasticsearch-show" => render::show(io, output, &driver.get_elasticsearch(r, id).await?),
         "server-create" => {
             let input = ServerCreate {
                 name: s(m, "name").unwrap_or_default(),
@@ -173,10 +136,6 @@ pub(super) async fn dispatch(
             };
             render::show(io, output, &driver.create_server(r, &input).await?)
         }
-        "server-start" => render::done(io, output, "server", id, "start", driver.start_server(r, id).await?),
-        "server-stop" => render::done(io, output, "server", id, "stop", driver.stop_server(r, id).await?),
-        "server-restart" => render::done(io, output, "server", id, "restart", driver.restart_server(r, id).await?),
-        "server-delete" => render::done(io, output, "server", id, "delete", driver.delete_server(r, id).await?),
         "server-change-config" => {
             let t = s(m, "instance_type").unwrap_or_default();
             render::done(io, output, "server", id, "change-config", driver.change_server_config(r, id, &t).await?)
@@ -205,8 +164,6 @@ pub(super) async fn dispatch(
             let size = m.get_one::<u64>("size_gb").copied().unwrap_or_default();
             render::done(io, output, "disk", id, &format!("resize to {size} GB"), driver.resize_disk(r, id, size).await?)
         }
-        "disk-delete" => render::done(io, output, "disk", id, "delete", driver.delete_disk(r, id).await?),
-        "elasticsearch-delete" => render::done(io, output, "elasticsearch", id, "delete", driver.delete_elasticsearch(r, id).await?),
         other => Err(usage(format!("unknown command '{other}'"))),
     }
 }

@@ -3,6 +3,7 @@
 //! aliyuncli does). Every error is one line naming what was wrong; secrets are never echoed.
 
 mod commands;
+mod kinds;
 pub mod kvm;
 mod render;
 

@@ -25,29 +25,8 @@ impl Output {
     }
 }
 
-/// Columns of list tables: (header, field of the JSON snapshot).
-fn columns(kind: ResourceKind) -> &'static [(&'static str, &'static str)] {
-    const COMMON: [(&str, &str); 3] = [("ID", "external_id"), ("NAME", "name"), ("STATUS", "status")];
-    match kind {
-        ResourceKind::CloudRegion => &[COMMON[0], COMMON[2], ("ENDPOINT", "endpoint")],
-        ResourceKind::Zone => &[COMMON[0], COMMON[1], COMMON[2], ("REGION", "region")],
-        ResourceKind::Vpc => &[COMMON[0], COMMON[1], COMMON[2], ("CIDR", "cidr_block"), ("DEFAULT", "is_default")],
-        ResourceKind::Network => &[COMMON[0], COMMON[1], COMMON[2], ("VPC", "vpc_id"), ("ZONE", "zone"), ("CIDR", "cidr_block")],
-        ResourceKind::Secgroup => &[COMMON[0], COMMON[1], COMMON[2], ("VPC", "vpc_id"), ("RULES", "rules")],
-        ResourceKind::Sku => &[COMMON[0], ("CPU", "cpu"), ("MEMORY_MB", "memory_mb"), ("ARCH", "arch")],
-        ResourceKind::Server => &[
-            COMMON[0],
-            COMMON[1],
-            COMMON[2],
-            ("TYPE", "instance_type"),
-            ("ZONE", "zone"),
-            ("IMAGE", "image_id"),
-            ("PRIVATE_IPS", "private_ips"),
-        ],
-        ResourceKind::Disk => &[COMMON[0], COMMON[1], COMMON[2], ("SIZE_GB", "size_gb"), ("TYPE", "disk_type"), ("ZONE", "zone"), ("SERVER", "server_id"), ("DEVICE", "device")],
-        ResourceKind::Elasticsearch => &[COMMON[0], COMMON[1], COMMON[2], ("VERSION", "engine_version"), ("TYPE", "instance_type"), ("NODES", "node_count")],
-    }
-}
+/// A list table's column: (header, field of the JSON snapshot).
+pub(crate) type Column = (&'static str, &'static str);
 
 fn cell(v: Option<&Value>) -> String {
     match v {
@@ -67,16 +46,15 @@ pub(crate) fn write(io: &mut Io, text: &str) -> Result<(), Failure> {
     writeln!(io.out, "{text}").map_err(|e| Failure::Cloud(CloudError::other(format!("cannot write output: {e}"))))
 }
 
-pub(crate) fn list<T: Serialize>(io: &mut Io, output: Output, kind: ResourceKind, items: &[T]) -> Result<(), Failure> {
-    let values = items.iter().map(to_json).collect::<Result<Vec<_>, _>>()?;
+pub(crate) fn list(io: &mut Io, output: Output, kind: ResourceKind, columns: &[Column], values: &[Value]) -> Result<(), Failure> {
     match output {
-        Output::Json => write(io, &serde_json::to_string_pretty(&values).unwrap_or_default()),
+        Output::Json => write(io, &serde_json::to_string_pretty(values).unwrap_or_default()),
         Output::Table => {
             let mut table = Table::new();
             table.load_preset(UTF8_FULL_CONDENSED);
-            table.set_header(columns(kind).iter().map(|c| c.0));
-            for v in &values {
-                table.add_row(columns(kind).iter().map(|c| cell(v.get(c.1))));
+            table.set_header(columns.iter().map(|c| c.0));
+            for v in values {
+                table.add_row(columns.iter().map(|c| cell(v.get(c.1))));
             }
             write(io, &format!("{table}\n{} {}(s)", values.len(), kind))
         }

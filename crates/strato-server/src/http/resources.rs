@@ -1,124 +1,179 @@
-//! The synced kinds' routes: `GET /<plural>`, `GET /<plural>/{id}`, `GET /<plural>/{id}/changes`,
-//! thin handlers over `app::resources`. One macro line per kind; the paths are spelled out so
-//! the OpenAPI document names each.
+//! The synced kinds' routes: `GET /<plural>`, `GET|PUT /<plural>/{id}`,
+//! `GET /<plural>/{id}/changes`, thin handlers over `app::resources`, for every kind in
+//! `strato_types::kinds::SYNCED_KINDS`. The handlers are written and documented once, on
+//! `/{kind}` paths; each kind gets them under its own paths (so the OpenAPI document names
+//! each, with its `<Keyword>List` answer) and finds its declaration in a request extension.
 
 use std::sync::Arc;
 
-use utoipa_axum::router::OpenApiRouter;
+use axum::extract::{RawQuery, State};
+use axum::{Extension, Json};
+use strato_types::api::{ChangeList, ErrorBody, ResourceList, ResourceUpdate, ResourceView};
+use strato_types::kinds::{SyncedKind, SYNCED_KINDS};
+use utoipa::openapi::path::Paths;
+use utoipa::openapi::{Content, Ref, RefOr};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
+use utoipa_axum::routes;
 
+use crate::app::authz::Principal;
 use crate::app::App;
+use crate::error::ApiResult;
+use crate::extract::{ApiJson, ApiPath};
+use crate::http::query::{parse_details, ListParams, ListRequest, ShowParams};
 
-macro_rules! synced_kind {
-    ($module:ident, $plural:literal, $list:literal, $show:literal, $changes:literal, $answer:ident) => {
-        mod $module {
-            use std::sync::Arc;
+/// The path segment the documented handlers stand on for the kind's plural.
+const KIND_SEGMENT: &str = "{kind}";
 
-            use axum::extract::{RawQuery, State};
-            use axum::Json;
-            use strato_types::api::{$answer, ChangeList, ErrorBody, ResourceUpdate, ResourceView};
-            use utoipa_axum::router::OpenApiRouter;
-            use utoipa_axum::routes;
-
-            use crate::app::authz::Principal;
-            use crate::app::App;
-            use crate::error::ApiResult;
-            use crate::extract::{ApiJson, ApiPath};
-            use crate::http::query::{parse_details, ListParams, ListRequest, ShowParams};
-
-            pub fn routes() -> OpenApiRouter<Arc<App>> {
-                OpenApiRouter::new().routes(routes!(list)).routes(routes!(show, update)).routes(routes!(changes))
-            }
-
-            /// List objects of this kind visible in the requested scope; filters by account,
-            /// region, zone, vpc, status, project, tags and the kind's own fields.
-            #[utoipa::path(get, path = $list, tag = "resources", params(ListParams),
-                responses(
-                    (status = 200, body = $answer),
-                    (status = 400, description = "Bad input", body = ErrorBody),
-                    (status = 401, description = "Not authenticated", body = ErrorBody),
-                    (status = 403, description = "Scope or role not allowed", body = ErrorBody)
-                ))]
-            async fn list(State(app): State<Arc<App>>, principal: Principal, RawQuery(query): RawQuery) -> ApiResult<Json<$answer>> {
-                let request = ListRequest::parse(query.as_deref())?;
-                let page = app.list_resources(&principal, $plural, request).await?;
-                Ok(Json($answer { $module: page.items, total: page.total, limit: u64::from(page.limit), offset: page.offset }))
-            }
-
-            /// Show one object by id or name.
-            #[utoipa::path(get, path = $show, tag = "resources",
-                params(("id" = String, Path, description = "Id or name"), ShowParams),
-                responses(
-                    (status = 200, body = ResourceView),
-                    (status = 400, description = "Bad input", body = ErrorBody),
-                    (status = 401, description = "Not authenticated", body = ErrorBody),
-                    (status = 404, description = "No such object, or not visible to the caller", body = ErrorBody)
-                ))]
-            async fn show(
-                State(app): State<Arc<App>>,
-                principal: Principal,
-                ApiPath(id): ApiPath<String>,
-                RawQuery(query): RawQuery,
-            ) -> ApiResult<Json<ResourceView>> {
-                let details = parse_details(query.as_deref())?;
-                Ok(Json(app.show_resource(&principal, $plural, &id, details).await?))
-            }
-
-            /// Change what a user may change on the mirrored row: delete protection.
-            #[utoipa::path(put, path = $show, tag = "resources", request_body = ResourceUpdate,
-                params(("id" = String, Path, description = "Id or name")),
-                responses(
-                    (status = 200, body = ResourceView),
-                    (status = 400, description = "Bad input", body = ErrorBody),
-                    (status = 401, description = "Not authenticated", body = ErrorBody),
-                    (status = 403, description = "Read-only for the caller", body = ErrorBody),
-                    (status = 404, description = "No such object, or not visible to the caller", body = ErrorBody)
-                ))]
-            async fn update(
-                State(app): State<Arc<App>>,
-                principal: Principal,
-                ApiPath(id): ApiPath<String>,
-                ApiJson(input): ApiJson<ResourceUpdate>,
-            ) -> ApiResult<Json<ResourceView>> {
-                Ok(Json(app.update_resource(&principal, $plural, &id, input).await?))
-            }
-
-            /// Change history of one object: every field a sync or an operation changed.
-            #[utoipa::path(get, path = $changes, tag = "resources",
-                params(("id" = String, Path, description = "Id or name")),
-                responses(
-                    (status = 200, body = ChangeList),
-                    (status = 401, description = "Not authenticated", body = ErrorBody),
-                    (status = 404, description = "No such object, or not visible to the caller", body = ErrorBody)
-                ))]
-            async fn changes(State(app): State<Arc<App>>, principal: Principal, ApiPath(id): ApiPath<String>) -> ApiResult<Json<ChangeList>> {
-                Ok(Json(app.resource_changes(&principal, $plural, &id).await?))
-            }
-        }
-    };
-}
-
-synced_kind!(vpcs, "vpcs", "/vpcs", "/vpcs/{id}", "/vpcs/{id}/changes", VpcList);
-synced_kind!(networks, "networks", "/networks", "/networks/{id}", "/networks/{id}/changes", NetworkList);
-synced_kind!(secgroups, "secgroups", "/secgroups", "/secgroups/{id}", "/secgroups/{id}/changes", SecgroupList);
-synced_kind!(skus, "skus", "/skus", "/skus/{id}", "/skus/{id}/changes", SkuList);
-synced_kind!(disks, "disks", "/disks", "/disks/{id}", "/disks/{id}/changes", DiskList);
-synced_kind!(servers, "servers", "/servers", "/servers/{id}", "/servers/{id}/changes", ServerList);
-synced_kind!(
-    elasticsearches,
-    "elasticsearches",
-    "/elasticsearches",
-    "/elasticsearches/{id}",
-    "/elasticsearches/{id}/changes",
-    ElasticsearchList
-);
+/// The handlers' view of which kind a route serves.
+type Kind = Extension<&'static SyncedKind>;
 
 pub fn routes() -> OpenApiRouter<Arc<App>> {
+    SYNCED_KINDS.iter().fold(OpenApiRouter::new(), |router, kind| router.merge(kind_routes(kind)))
+}
+
+fn kind_routes(kind: &'static SyncedKind) -> OpenApiRouter<Arc<App>> {
     OpenApiRouter::new()
-        .merge(vpcs::routes())
-        .merge(networks::routes())
-        .merge(secgroups::routes())
-        .merge(skus::routes())
-        .merge(disks::routes())
-        .merge(servers::routes())
-        .merge(elasticsearches::routes())
+        .routes(with_list_answer(on_kind_paths(routes!(list), kind), kind))
+        .routes(on_kind_paths(routes!(show, update), kind))
+        .routes(on_kind_paths(routes!(changes), kind))
+        .layer(Extension(kind))
+}
+
+/// The documented routes moved from `/{kind}...` onto the kind's own paths.
+fn on_kind_paths(
+    (schemas, paths, method_router): UtoipaMethodRouter<Arc<App>>,
+    kind: &SyncedKind,
+) -> UtoipaMethodRouter<Arc<App>> {
+    let mut own = Paths::new();
+    own.extensions = paths.extensions;
+    for (path, item) in paths.paths {
+        own.paths.insert(path.replacen(KIND_SEGMENT, kind.plural, 1), item);
+    }
+    (schemas, own, method_router)
+}
+
+/// The list route answering the kind's own list schema (`{"<plural>": [...], ...}`), which
+/// the handler's annotation cannot name.
+fn with_list_answer(
+    (mut schemas, mut paths, method_router): UtoipaMethodRouter<Arc<App>>,
+    kind: &SyncedKind,
+) -> UtoipaMethodRouter<Arc<App>> {
+    let name = kind.list_schema_name();
+    for item in paths.paths.values_mut() {
+        if let Some(RefOr::T(answer)) = item.get.as_mut().and_then(|list| list.responses.responses.get_mut("200")) {
+            answer.content.insert("application/json".to_string(), Content::new(Some(Ref::from_schema_name(name.clone()))));
+        }
+    }
+    schemas.push((name, ResourceList::list_schema(kind)));
+    (schemas, paths, method_router)
+}
+
+/// List objects of this kind visible in the requested scope; filters by account,
+/// region, zone, vpc, status, project, tags and the kind's own fields.
+#[utoipa::path(get, path = "/{kind}", tag = "resources", params(ListParams),
+    responses(
+        (status = 200, description = ""),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Scope or role not allowed", body = ErrorBody)
+    ))]
+async fn list(
+    State(app): State<Arc<App>>,
+    Extension(kind): Kind,
+    principal: Principal,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<ResourceList>> {
+    let request = ListRequest::parse(query.as_deref())?;
+    let page = app.list_resources(&principal, kind.plural, request).await?;
+    Ok(Json(ResourceList { kind, items: page.items, total: page.total, limit: u64::from(page.limit), offset: page.offset }))
+}
+
+/// Show one object by id or name.
+#[utoipa::path(get, path = "/{kind}/{id}", tag = "resources",
+    params(("id" = String, Path, description = "Id or name"), ShowParams),
+    responses(
+        (status = 200, body = ResourceView),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 404, description = "No such object, or not visible to the caller", body = ErrorBody)
+    ))]
+async fn show(
+    State(app): State<Arc<App>>,
+    Extension(kind): Kind,
+    principal: Principal,
+    ApiPath(id): ApiPath<String>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<ResourceView>> {
+    let details = parse_details(query.as_deref())?;
+    Ok(Json(app.show_resource(&principal, kind.plural, &id, details).await?))
+}
+
+/// Change what a user may change on the mirrored row: delete protection.
+#[utoipa::path(put, path = "/{kind}/{id}", tag = "resources", request_body = ResourceUpdate,
+    params(("id" = String, Path, description = "Id or name")),
+    responses(
+        (status = 200, body = ResourceView),
+        (status = 400, description = "Bad input", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Read-only for the caller", body = ErrorBody),
+        (status = 404, description = "No such object, or not visible to the caller", body = ErrorBody)
+    ))]
+async fn update(
+    State(app): State<Arc<App>>,
+    Extension(kind): Kind,
+    principal: Principal,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(input): ApiJson<ResourceUpdate>,
+) -> ApiResult<Json<ResourceView>> {
+    Ok(Json(app.update_resource(&principal, kind.plural, &id, input).await?))
+}
+
+/// Change history of one object: every field a sync or an operation changed.
+#[utoipa::path(get, path = "/{kind}/{id}/changes", tag = "resources",
+    params(("id" = String, Path, description = "Id or name")),
+    responses(
+        (status = 200, body = ChangeList),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 404, description = "No such object, or not visible to the caller", body = ErrorBody)
+    ))]
+async fn changes(
+    State(app): State<Arc<App>>,
+    Extension(kind): Kind,
+    principal: Principal,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<ChangeList>> {
+    Ok(Json(app.resource_changes(&principal, kind.plural, &id).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strato_store::synced::{kind_by_plural, listed_kinds};
+
+    #[test]
+    fn every_synced_kind_has_its_store_kind_and_back() {
+        for kind in SYNCED_KINDS {
+            let def = kind_by_plural(kind.plural).unwrap_or_else(|| panic!("the store lists no {}", kind.plural));
+            assert_eq!(def.kind, kind.keyword);
+            assert!(kind.keyword.parse::<strato_cloud::ResourceKind>().is_ok(), "{} is no ResourceKind", kind.keyword);
+        }
+        let declared: Vec<&str> = SYNCED_KINDS.iter().map(|k| k.plural).collect();
+        let stored: Vec<&str> = listed_kinds().iter().map(|d| d.table).collect();
+        assert_eq!(declared, stored, "strato_types::kinds::SYNCED_KINDS and the store's listed kinds differ");
+    }
+
+    #[test]
+    fn each_kind_is_documented_under_its_own_paths() {
+        let (_, openapi) = routes().split_for_parts();
+        let paths: Vec<&str> = openapi.paths.paths.keys().map(String::as_str).collect();
+        assert_eq!(paths.len(), 3 * SYNCED_KINDS.len(), "{paths:?}");
+        assert!(paths.iter().all(|p| !p.contains(KIND_SEGMENT)), "{paths:?}");
+        for kind in SYNCED_KINDS {
+            let list = openapi.paths.paths.get(&format!("/{}", kind.plural)).and_then(|item| item.get.as_ref());
+            let answer = list.and_then(|o| o.responses.responses.get("200"));
+            let Some(RefOr::T(answer)) = answer else { panic!("no documented answer of GET /{}", kind.plural) };
+            let schema = serde_json::to_value(&answer.content["application/json"].schema).unwrap();
+            assert_eq!(schema["$ref"], format!("#/components/schemas/{}", kind.list_schema_name()));
+        }
+    }
 }

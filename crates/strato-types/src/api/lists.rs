@@ -1,13 +1,21 @@
 //! List answers: `{"<plural>": [...], "total": N, "limit": L, "offset": O}`.
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize, Serializer};
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{PartialSchema, ToSchema};
+
+use crate::kinds::SyncedKind;
 
 use super::cloud::{CloudAccountView, CloudRegionView, ZoneView};
 use super::resource::ResourceView;
 use super::identity::{DomainView, ProjectView, RoleAssignmentView, TokenView, UserView};
 use super::actionlog::ActionLogView;
 use super::task::TaskView;
+
+/// The description of `total`, as `list_answer!` documents it.
+const TOTAL_DOC: &str = "Number of objects matching the filters, ignoring limit and offset.";
 
 macro_rules! list_answer {
     ($name:ident, $field:ident, $view:ty) => {
@@ -30,12 +38,75 @@ list_answer!(TokenList, tokens, TokenView);
 list_answer!(CloudAccountList, cloudaccounts, CloudAccountView);
 list_answer!(CloudRegionList, cloudregions, CloudRegionView);
 list_answer!(ZoneList, zones, ZoneView);
-list_answer!(VpcList, vpcs, ResourceView);
-list_answer!(NetworkList, networks, ResourceView);
-list_answer!(SecgroupList, secgroups, ResourceView);
-list_answer!(SkuList, skus, ResourceView);
-list_answer!(DiskList, disks, ResourceView);
-list_answer!(ServerList, servers, ResourceView);
-list_answer!(ElasticsearchList, elasticsearches, ResourceView);
 list_answer!(TaskList, tasks, TaskView);
 list_answer!(ActionLogList, actionlogs, ActionLogView);
+
+/// The list answer of a synced kind: the array's key is the kind's plural, so one type serves
+/// every kind, and each kind's OpenAPI schema is built from its declaration (`list_schema`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceList {
+    pub kind: &'static SyncedKind,
+    pub items: Vec<ResourceView>,
+    pub total: u64,
+    pub limit: u64,
+    pub offset: u64,
+}
+
+impl Serialize for ResourceList {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(4))?;
+        map.serialize_entry(self.kind.plural, &self.items)?;
+        map.serialize_entry("total", &self.total)?;
+        map.serialize_entry("limit", &self.limit)?;
+        map.serialize_entry("offset", &self.offset)?;
+        map.end()
+    }
+}
+
+impl ResourceList {
+    /// The OpenAPI schema of the kind's list answer, named `kind.list_schema_name()`: the same
+    /// shape `list_answer!` derives for the other kinds.
+    pub fn list_schema(kind: &SyncedKind) -> RefOr<Schema> {
+        let total = match u64::schema() {
+            RefOr::T(Schema::Object(mut object)) => {
+                object.description = Some(TOTAL_DOC.to_string());
+                RefOr::T(Schema::Object(object))
+            }
+            other => other,
+        };
+        ObjectBuilder::new()
+            .property(kind.plural, ArrayBuilder::new().items(Ref::from_schema_name(ResourceView::name())))
+            .required(kind.plural)
+            .property("total", total)
+            .required("total")
+            .property("limit", u64::schema())
+            .required("limit")
+            .property("offset", u64::schema())
+            .required("offset")
+            .into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kinds::SYNCED_KINDS;
+
+    #[test]
+    fn synced_list_schema_has_the_shape_list_answer_derives() {
+        let derived = serde_json::to_string(&TokenList::schema()).unwrap();
+        for kind in SYNCED_KINDS {
+            let built = serde_json::to_value(ResourceList::list_schema(kind)).unwrap();
+            let expected = derived.replace("\"tokens\"", &format!("\"{}\"", kind.plural)).replace("TokenView", "ResourceView");
+            assert_eq!(built, serde_json::from_str::<serde_json::Value>(&expected).unwrap(), "{}", kind.plural);
+        }
+    }
+
+    #[test]
+    fn synced_list_serialises_under_the_plural_in_field_order() {
+        let kind = &SYNCED_KINDS[0];
+        let list = ResourceList { kind, items: Vec::new(), total: 3, limit: 20, offset: 0 };
+        let text = serde_json::to_string(&list).unwrap();
+        assert_eq!(text, format!(r#"{{"{}":[],"total":3,"limit":20,"offset":0}}"#, kind.plural));
+    }
+}

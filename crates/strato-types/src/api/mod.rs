@@ -27,6 +27,5 @@ pub use identity::{
     UserUpdate, UserView, WhoAmI,
 };
 pub use lists::{
-    CloudAccountList, CloudRegionList, DiskList, DomainList, ElasticsearchList, NetworkList, ProjectList, RoleAssignmentList,
-    SecgroupList, ServerList, SkuList, TokenList, UserList, VpcList, ZoneList,
+    CloudAccountList, CloudRegionList, DomainList, ProjectList, ResourceList, RoleAssignmentList, TokenList, UserList, ZoneList,
 };

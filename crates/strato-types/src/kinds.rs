@@ -1,0 +1,140 @@
+//! The synced resource kinds the API serves, declared once. An entry in `SYNCED_KINDS` gives
+//! the REST routes (`GET /<plural>`, `GET|PUT /<plural>/{id}`, `GET /<plural>/{id}/changes`,
+//! with their OpenAPI entries and list answer schema) and the CLI commands
+//! (`<keyword>-list`, `-show`, `-changes`, and `-update --disable-delete` when delete
+//! protection applies). The store keeps each kind's columns (its `KindDef`) under the same
+//! plural, and the driver contract its `ResourceKind` under the same keyword.
+//!
+//! Cloud regions and zones are synced too but are not here: their views and commands are
+//! their own (`CloudRegionView`, `ZoneView`).
+
+/// A column of a client's table of the kind: the field, and the field `details=true` adds with
+/// the referenced object's name (shown instead of the id when present).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    pub field: &'static str,
+    pub named: Option<&'static str>,
+}
+
+/// A column showing the field as is.
+pub const fn col(field: &'static str) -> Column {
+    Column { field, named: None }
+}
+
+/// A column holding the id of another object, shown by the object's name with `details`.
+pub const fn reference(field: &'static str, named: &'static str) -> Column {
+    Column { field, named: Some(named) }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct SyncedKind {
+    /// Singular, lower case: the CLI command prefix (`elasticsearch-list`) and the kind's name
+    /// in the driver contract, sync and the action log.
+    pub keyword: &'static str,
+    /// The API path (`/elasticsearches`), the list answer's array key and the store's table.
+    pub plural: &'static str,
+    /// The columns of the CLI's list table, in order (`<keyword>-show` puts them first).
+    pub columns: &'static [Column],
+    /// Whether users may turn delete protection on and off (`<keyword>-update
+    /// --disable-delete`): the kinds Strato can delete.
+    pub delete_protection: bool,
+}
+
+impl SyncedKind {
+    /// The OpenAPI schema name of the list answer: `elasticsearch` -> `ElasticsearchList`.
+    pub fn list_schema_name(&self) -> String {
+        let mut name: String = self.keyword.split('-').map(capitalised).collect();
+        name.push_str("List");
+        name
+    }
+}
+
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Every synced kind the API lists, in sync dependency order.
+pub static SYNCED_KINDS: &[SyncedKind] = &[
+    SyncedKind {
+        keyword: "vpc",
+        plural: "vpcs",
+        columns: &[col("id"), col("name"), col("status"), col("cidr_block"), reference("cloudregion_id", "cloudregion"), reference("cloudaccount_id", "cloudaccount"), col("external_id")],
+        delete_protection: false,
+    },
+    SyncedKind {
+        keyword: "network",
+        plural: "networks",
+        columns: &[col("id"), col("name"), col("status"), col("cidr_block"), reference("vpc_id", "vpc"), reference("zone_id", "zone"), col("external_id")],
+        delete_protection: false,
+    },
+    SyncedKind {
+        keyword: "secgroup",
+        plural: "secgroups",
+        columns: &[col("id"), col("name"), col("status"), reference("vpc_id", "vpc"), reference("cloudregion_id", "cloudregion"), col("external_id")],
+        delete_protection: false,
+    },
+    SyncedKind {
+        keyword: "sku",
+        plural: "skus",
+        columns: &[col("id"), col("name"), col("cpu"), col("memory_mb"), col("arch"), reference("cloudregion_id", "cloudregion")],
+        delete_protection: false,
+    },
+    SyncedKind {
+        keyword: "disk",
+        plural: "disks",
+        columns: &[col("id"), col("name"), col("status"), col("size_gb"), col("disk_type"), reference("zone_id", "zone"), reference("cloudaccount_id", "cloudaccount"), col("external_id")],
+        delete_protection: true,
+    },
+    SyncedKind {
+        keyword: "server",
+        plural: "servers",
+        columns: &[col("id"), col("name"), col("status"), col("instance_type"), col("cpu"), col("memory_mb"), col("private_ips"), reference("zone_id", "zone"), reference("cloudaccount_id", "cloudaccount")],
+        delete_protection: true,
+    },
+    SyncedKind {
+        keyword: "elasticsearch",
+        plural: "elasticsearches",
+        columns: &[col("id"), col("name"), col("status"), col("engine_version"), col("instance_type"), col("node_count"), reference("cloudregion_id", "cloudregion"), col("external_id")],
+        delete_protection: true,
+    },
+];
+
+/// The synced kind served at `/<plural>`.
+pub fn synced_kind_by_plural(plural: &str) -> Option<&'static SyncedKind> {
+    SYNCED_KINDS.iter().find(|kind| kind.plural == plural)
+}
+
+/// The synced kind whose commands start with `<keyword>-`.
+pub fn synced_kind_by_keyword(keyword: &str) -> Option<&'static SyncedKind> {
+    SYNCED_KINDS.iter().find(|kind| kind.keyword == keyword)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_schema_names_keep_their_published_form() {
+        let names: Vec<String> = SYNCED_KINDS.iter().map(SyncedKind::list_schema_name).collect();
+        assert_eq!(names, ["VpcList", "NetworkList", "SecgroupList", "SkuList", "DiskList", "ServerList", "ElasticsearchList"]);
+        let dashed = SyncedKind { keyword: "load-balancer", plural: "load_balancers", columns: &[], delete_protection: false };
+        assert_eq!(dashed.list_schema_name(), "LoadBalancerList");
+    }
+
+    #[test]
+    fn keywords_and_plurals_are_unique_and_tables_start_with_the_id() {
+        for (i, kind) in SYNCED_KINDS.iter().enumerate() {
+            for other in &SYNCED_KINDS[i + 1..] {
+                assert_ne!(kind.keyword, other.keyword);
+                assert_ne!(kind.plural, other.plural);
+            }
+            assert_eq!(kind.columns.first(), Some(&col("id")), "{}", kind.keyword);
+            assert_eq!(synced_kind_by_plural(kind.plural), Some(kind));
+            assert_eq!(synced_kind_by_keyword(kind.keyword), Some(kind));
+        }
+    }
+}
