@@ -460,7 +460,7 @@ const ACCOUNT_LOG_TABLES: [&str; 3] = ["sync_history", "resource_changes", "sync
 /// The synced kinds in purge order: the listed kinds in reverse sync order, then zones and
 /// regions. Derived from the kind list, so a new kind is purged without a line here.
 fn purged_kinds() -> impl Iterator<Item = &'static crate::synced::KindDef> {
-    use crate::synced::{query::listed_kinds, regions};
+    use crate::synced::{listed_kinds, regions};
     listed_kinds().iter().rev().copied().chain([&regions::ZONES, &regions::CLOUDREGIONS])
 }
 

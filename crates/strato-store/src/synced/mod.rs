@@ -23,6 +23,29 @@ pub mod servers;
 pub mod skus;
 pub mod vpcs;
 
+/// The kinds the API lists, in sync dependency order; the API plural is the table name. This
+/// list is a kind's one registration in the store: the generic list/show/changes queries,
+/// their filters, the account purge (reverse order) and the tests' row counts follow from it.
+static LISTED: [&KindDef; 7] = [
+    &vpcs::VPCS,
+    &networks::NETWORKS,
+    &secgroups::SECGROUPS,
+    &skus::SKUS,
+    &disks::DISKS,
+    &servers::SERVERS,
+    &elasticsearches::ELASTICSEARCHES,
+];
+
+/// Every kind the API lists, in sync dependency order.
+pub fn listed_kinds() -> &'static [&'static KindDef] {
+    &LISTED
+}
+
+/// A kind by API plural ("vpcs", "networks", "secgroups", "skus", "disks", "servers", "elasticsearches").
+pub fn kind_by_plural(plural: &str) -> Option<&'static KindDef> {
+    LISTED.iter().copied().find(|d| d.table == plural)
+}
+
 use xxhash_rust::xxh3::xxh3_128;
 use strato_types::{CloudAccountId, CloudRegionId, DomainId, ProjectId};
 
@@ -32,7 +55,7 @@ use crate::Store;
 
 pub use history::{ChangeEntry, ChangeSource, SyncHistoryRow, SyncScopeStatus};
 pub use leases::Leases;
-pub use query::{kind_by_plural, listed_kinds, value_json, SyncedRecord};
+pub use query::{value_json, SyncedRecord};
 
 strato_types::typed_id!(ResourceId, "resource");
 strato_types::typed_id!(SyncRunId, "sync run");

@@ -13,8 +13,7 @@ use std::sync::OnceLock;
 use chrono::{DateTime, Utc};
 use strato_types::{CloudAccountId, CloudRegionId, Filter, FilterOp, ListQuery, Page};
 
-use super::{disks, elasticsearches, networks, secgroups, servers, skus, vpcs};
-use super::{ChildDef, ColType, KindDef, ResourceId, Synced, Value};
+use super::{listed_kinds, ChildDef, ColType, KindDef, ResourceId, Synced, Value};
 use crate::db::{bind_all, from_micros, parse_id, with_db, SqlValue};
 use crate::error::{StoreError, StoreResult};
 use crate::list::{field, lookup, tags_field, Field, FieldType, KindSpec, Visibility};
@@ -68,27 +67,6 @@ pub fn value_json(value: &Value) -> serde_json::Value {
 
 /// Typed columns that hold the local id of another synced row (filtered as ids).
 pub const ID_COLUMNS: &[&str] = &["vpc_id", "network_id", "sku_id", "disk_id", "secgroup_id", "server_id"];
-
-/// The kinds the API lists; the API plural is the table name.
-static LISTED: [&KindDef; 7] = [
-    &vpcs::VPCS,
-    &networks::NETWORKS,
-    &secgroups::SECGROUPS,
-    &skus::SKUS,
-    &disks::DISKS,
-    &servers::SERVERS,
-    &elasticsearches::ELASTICSEARCHES,
-];
-
-/// Every kind the API lists, in sync dependency order.
-pub fn listed_kinds() -> &'static [&'static KindDef] {
-    &LISTED
-}
-
-/// A kind by API plural ("vpcs", "networks", "secgroups", "skus", "disks", "servers", "elasticsearches").
-pub fn kind_by_plural(plural: &str) -> Option<&'static KindDef> {
-    LISTED.iter().copied().find(|d| d.table == plural)
-}
 
 /// How to read one kind, derived from its `KindDef`.
 struct KindQuery {
@@ -158,12 +136,12 @@ fn build_query(def: &'static KindDef) -> KindQuery {
 /// Looks a kind up by table, so a `KindDef` constant copied into another crate still matches.
 fn kind_query(def: &KindDef) -> Option<&'static KindQuery> {
     static QUERIES: OnceLock<Vec<KindQuery>> = OnceLock::new();
-    QUERIES.get_or_init(|| LISTED.iter().map(|d| build_query(d)).collect()).iter().find(|q| q.def.table == def.table)
+    QUERIES.get_or_init(|| listed_kinds().iter().map(|d| build_query(d)).collect()).iter().find(|q| q.def.table == def.table)
 }
 
 fn require(def: &KindDef) -> StoreResult<&'static KindQuery> {
     kind_query(def).ok_or_else(|| {
-        let known: Vec<&str> = LISTED.iter().map(|d| d.table).collect();
+        let known: Vec<&str> = listed_kinds().iter().map(|d| d.table).collect();
         StoreError::invalid("kind", format!("{} is not a listed synced kind; known: {}", def.kind, known.join(", ")))
     })
 }
@@ -377,6 +355,7 @@ impl Synced<'_> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::kind_by_plural;
     use super::*;
 
     #[test]
