@@ -23,7 +23,7 @@ impl App {
     pub async fn plain_action(&self, principal: &Principal, kind: &SyncedKind, plain: &PlainAction, key: &str) -> ApiResult<TaskView> {
         let action = find_action(kind.keyword, plain.verb)
             .ok_or_else(|| ApiError::internal(format!("{} {} is declared but no action is registered for it", kind.keyword, plain.verb)))?;
-        let record = self.find_resource(principal, super::super::resources::kind(kind.plural)?, key).await?;
+        let record = self.find_resource(principal, crate::app::resources::kind(kind.plural)?, key).await?;
         self.start_action(principal, action, &record, ActionArgs::default()).await
     }
 }
