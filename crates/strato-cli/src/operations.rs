@@ -1,7 +1,8 @@
 //! Lifecycle operations on cloud resources: `server-create`, `server-stop ID`, `disk-attach ID
 //! --server S`, `<keyword>-update ID --disable-delete`, ... Each starts a task on the server;
 //! `--wait` follows it with a spinner naming the current step, prints the resource at the
-//! end, and exits non-zero when the task did not succeed.
+//! end, and exits non-zero when the task did not succeed. The plain actions (`server-stop ID`,
+//! `elasticsearch-delete ID`) come from the kinds' declarations; the rest are written here.
 
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Map, Value};
 use strato_client::Method;
-use strato_types::kinds::{SyncedKind, SYNCED_KINDS};
+use strato_types::kinds::{PlainAction, SyncedKind, SYNCED_KINDS};
 
 use crate::kinds::{col, Column};
 use crate::output::{self, Format};
@@ -22,6 +23,13 @@ const RESOURCE_COLUMNS: &[Column] =
 /// The synced kinds with delete protection (`<keyword>-update --disable-delete`).
 fn protected_kinds() -> impl Iterator<Item = &'static SyncedKind> {
     SYNCED_KINDS.iter().filter(|kind| kind.delete_protection)
+}
+
+/// Every declared plain action with its kind and command name (`server-stop`).
+fn plain_actions() -> impl Iterator<Item = (&'static SyncedKind, &'static PlainAction, String)> {
+    SYNCED_KINDS
+        .iter()
+        .flat_map(|kind| kind.actions.iter().map(move |plain| (kind, plain, format!("{}-{}", kind.keyword, plain.command_suffix()))))
 }
 
 fn id_arg() -> Arg {
@@ -77,10 +85,6 @@ pub fn commands() -> Vec<Command> {
             .arg(opt("keypair", "NAME", "Key pair name"))
             .arg(opt("project", "PROJECT", "Project of the new server; the account's when absent"))
             .arg(wait_arg()),
-        simple("server-start", "Start a stopped server"),
-        simple("server-stop", "Stop a running server"),
-        simple("server-restart", "Restart a running server"),
-        simple("server-delete", "Delete a server (refused while delete protection is on)"),
         simple("server-change-config", "Change a stopped server's instance type (--sku, or --vcpus and --memory)")
             .arg(opt("sku", "INSTANCE_TYPE", "The new instance type"))
             .arg(vcpus_arg())
@@ -100,9 +104,8 @@ pub fn commands() -> Vec<Command> {
             .arg(opt("device", "DEVICE", "Device name, e.g. /dev/sdf")),
         simple("disk-detach", "Detach a disk from its server"),
         simple("disk-resize", "Grow a disk").arg(size("size", "New size").required(true)),
-        simple("disk-delete", "Delete a detached disk (refused while delete protection is on)"),
-        simple("elasticsearch-delete", "Delete an Elasticsearch domain (refused while delete protection is on)"),
     ];
+    out.extend(plain_actions().map(|(_, plain, name)| simple(&name, plain.help)));
     for kind in protected_kinds() {
         let keyword = kind.keyword;
         out.push(
@@ -172,9 +175,6 @@ pub async fn run(session: &Session, name: &str, matches: &ArgMatches) -> Result<
             put(&mut body, "project", text(matches, "project").map(Value::from));
             ("disks", session.client.create("disks", &Value::Object(body)).await?)
         }
-        "server-start" | "server-stop" | "server-restart" => {
-            ("servers", session.client.perform("servers", id, name.trim_start_matches("server-"), &json!({})).await?)
-        }
         "server-change-config" => {
             let mut body = Map::new();
             put(&mut body, "sku", text(matches, "sku").map(Value::from));
@@ -188,10 +188,7 @@ pub async fn run(session: &Session, name: &str, matches: &ArgMatches) -> Result<
         }
         "disk-detach" => ("disks", session.client.perform("disks", id, "detach", &json!({})).await?),
         "disk-resize" => ("disks", session.client.perform("disks", id, "resize", &json!({"size": matches.get_one::<u64>("size")})).await?),
-        "server-delete" => ("servers", session.client.delete("servers", id).await?),
-        "disk-delete" => ("disks", session.client.delete("disks", id).await?),
-        "elasticsearch-delete" => ("elasticsearches", session.client.delete("elasticsearches", id).await?),
-        other => {
+        other if other.ends_with("-update") => {
             let keyword = other.strip_suffix("-update").context("unknown operation")?;
             let kind = protected_kinds().find(|kind| kind.keyword == keyword).context("unknown operation")?;
             let mut body = json!({});
@@ -202,6 +199,15 @@ pub async fn run(session: &Session, name: &str, matches: &ArgMatches) -> Result<
             }
             let resource = session.client.update(kind.plural, id, &body).await?;
             return print(&resource, RESOURCE_COLUMNS, session.format);
+        }
+        other => {
+            let (kind, plain, _) = plain_actions().find(|(_, _, name)| name == other).context("unknown operation")?;
+            let task = if plain.is_delete() {
+                session.client.delete(kind.plural, id).await?
+            } else {
+                session.client.perform(kind.plural, id, plain.verb, &json!({})).await?
+            };
+            (kind.plural, task)
         }
     };
     if !matches.get_flag("wait") {

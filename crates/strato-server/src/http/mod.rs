@@ -8,6 +8,7 @@ mod cloudregions;
 mod domains;
 mod operations;
 pub mod health;
+mod plain_actions;
 mod projects;
 pub mod query;
 mod resources;
@@ -53,4 +54,5 @@ pub fn api_router() -> OpenApiRouter<Arc<App>> {
         .merge(actionlogs::routes())
         .merge(resources::routes())
         .merge(operations::routes())
+        .merge(plain_actions::routes())
 }

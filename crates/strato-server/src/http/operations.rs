@@ -1,4 +1,6 @@
-//! Lifecycle operations: thin handlers over `app::ops`. Each answers 202 with the task.
+//! Lifecycle operations with a body (creates, `change_config`, `attach`, `detach`, `resize`):
+//! thin handlers over `app::ops`. Each answers 202 with the task. The plain actions (delete,
+//! start, stop, ...) are declared with their kind and mounted by `plain_actions.rs`.
 
 use std::sync::Arc;
 
@@ -15,17 +17,11 @@ use crate::http::{accepted, Accepted};
 pub fn routes() -> OpenApiRouter<Arc<App>> {
     OpenApiRouter::new()
         .routes(routes!(create_server))
-        .routes(routes!(delete_server))
-        .routes(routes!(start_server))
-        .routes(routes!(stop_server))
-        .routes(routes!(restart_server))
         .routes(routes!(change_server_config))
         .routes(routes!(create_disk))
-        .routes(routes!(delete_disk))
         .routes(routes!(attach_disk))
         .routes(routes!(detach_disk))
         .routes(routes!(resize_disk))
-        .routes(routes!(delete_elasticsearch))
 }
 
 /// Create a server: its row appears at once (status creating); the task makes it in the cloud.
@@ -40,42 +36,6 @@ pub fn routes() -> OpenApiRouter<Arc<App>> {
 async fn create_server(State(app): State<Arc<App>>, principal: Principal, ApiJson(input): ApiJson<ServerCreate>) -> Accepted {
     accepted(app.create_server(&principal, input).await?)
 }
-
-/// Delete a server (refused while delete protection is on).
-#[utoipa::path(delete, path = "/servers/{id}", tag = "lifecycle",
-    params(("id" = String, Path, description = "Id or name")),
-    responses(
-        (status = 202, body = TaskView),
-        (status = 401, description = "Not authenticated", body = ErrorBody),
-        (status = 403, description = "Read-only for the caller", body = ErrorBody),
-        (status = 404, description = "No such object, or not visible to the caller", body = ErrorBody),
-        (status = 409, description = "Not allowed from the current status, or delete protection is on", body = ErrorBody)
-    ))]
-async fn delete_server(State(app): State<Arc<App>>, principal: Principal, ApiPath(id): ApiPath<String>) -> Accepted {
-    accepted(app.server_action(&principal, &id, "delete").await?)
-}
-
-macro_rules! server_action {
-    ($name:ident, $path:literal, $verb:literal, $doc:literal) => {
-        #[doc = $doc]
-        #[utoipa::path(post, path = $path, tag = "lifecycle",
-            params(("id" = String, Path, description = "Id or name")),
-            responses(
-                (status = 202, body = TaskView),
-                (status = 401, description = "Not authenticated", body = ErrorBody),
-                (status = 403, description = "Read-only for the caller", body = ErrorBody),
-                (status = 404, description = "No such object, or not visible to the caller", body = ErrorBody),
-                (status = 409, description = "Not allowed from the current status", body = ErrorBody)
-            ))]
-        async fn $name(State(app): State<Arc<App>>, principal: Principal, ApiPath(id): ApiPath<String>) -> Accepted {
-            accepted(app.server_action(&principal, &id, $verb).await?)
-        }
-    };
-}
-
-server_action!(start_server, "/servers/{id}/start", "start", "Start a stopped server.");
-server_action!(stop_server, "/servers/{id}/stop", "stop", "Stop a running server.");
-server_action!(restart_server, "/servers/{id}/restart", "restart", "Restart a running server.");
 
 /// Change a stopped server's instance type.
 #[utoipa::path(post, path = "/servers/{id}/change_config", tag = "lifecycle", request_body = ServerChangeConfig,
@@ -106,18 +66,6 @@ async fn change_server_config(
     ))]
 async fn create_disk(State(app): State<Arc<App>>, principal: Principal, ApiJson(input): ApiJson<DiskCreate>) -> Accepted {
     accepted(app.create_disk(&principal, input).await?)
-}
-
-/// Delete a disk (it must be detached; refused while delete protection is on).
-#[utoipa::path(delete, path = "/disks/{id}", tag = "lifecycle",
-    params(("id" = String, Path, description = "Id or name")),
-    responses(
-        (status = 202, body = TaskView),
-        (status = 404, description = "No such object, or not visible to the caller", body = ErrorBody),
-        (status = 409, description = "Not allowed from the current status, or delete protection is on", body = ErrorBody)
-    ))]
-async fn delete_disk(State(app): State<Arc<App>>, principal: Principal, ApiPath(id): ApiPath<String>) -> Accepted {
-    accepted(app.delete_disk(&principal, &id).await?)
 }
 
 /// Attach an available disk to a server of its account and zone.
@@ -167,16 +115,4 @@ async fn resize_disk(
     ApiJson(input): ApiJson<DiskResize>,
 ) -> Accepted {
     accepted(app.resize_disk(&principal, &id, input).await?)
-}
-
-/// Delete an Elasticsearch domain (refused while delete protection is on).
-#[utoipa::path(delete, path = "/elasticsearches/{id}", tag = "lifecycle",
-    params(("id" = String, Path, description = "Id or name")),
-    responses(
-        (status = 202, body = TaskView),
-        (status = 404, description = "No such object, or not visible to the caller", body = ErrorBody),
-        (status = 409, description = "Not allowed from the current status, or delete protection is on", body = ErrorBody)
-    ))]
-async fn delete_elasticsearch(State(app): State<Arc<App>>, principal: Principal, ApiPath(id): ApiPath<String>) -> Accepted {
-    accepted(app.delete_elasticsearch(&principal, &id).await?)
 }

@@ -40,7 +40,7 @@ fn kind_routes(kind: &'static SyncedKind) -> OpenApiRouter<Arc<App>> {
 }
 
 /// The documented routes moved from `/{kind}...` onto the kind's own paths.
-fn on_kind_paths(
+pub(super) fn on_kind_paths(
     (schemas, paths, method_router): UtoipaMethodRouter<Arc<App>>,
     kind: &SyncedKind,
 ) -> UtoipaMethodRouter<Arc<App>> {

@@ -110,12 +110,6 @@ fn make_disk<'a>(d: &'a dyn CloudDriver, p: &'a OpParams, token: String) -> BoxF
 }
 
 impl App {
-    /// `DELETE /disks/{id}`.
-    pub async fn delete_disk(&self, principal: &Principal, key: &str) -> ApiResult<TaskView> {
-        let record = self.find_resource(principal, &DISKS, key).await?;
-        self.start_action(principal, &DELETE, &record, ActionArgs::default()).await
-    }
-
     /// `POST /disks/{id}/attach`: to a server of the same account and region.
     pub async fn attach_disk(&self, principal: &Principal, key: &str, input: DiskAttach) -> ApiResult<TaskView> {
         let record = self.find_resource(principal, &DISKS, key).await?;

@@ -1,4 +1,5 @@
-//! Elasticsearch (OpenSearch) operations: delete.
+//! Elasticsearch (OpenSearch) operations: delete, a plain action (its route and command come
+//! from the kind's declaration in `strato_types::kinds`).
 //!
 //! | action | from | during | end (cloud) | failed |
 //! |---|---|---|---|---|
@@ -7,13 +8,8 @@
 use std::time::Duration;
 
 use strato_cloud::ResourceKind;
-use strato_store::synced::elasticsearches::ELASTICSEARCHES;
-use strato_types::api::TaskView;
 
-use super::{Action, ActionArgs, Until};
-use crate::app::authz::Principal;
-use crate::app::App;
-use crate::error::ApiResult;
+use super::{Action, Until};
 
 pub(crate) static DELETE: Action = Action {
     resource: ResourceKind::Elasticsearch,
@@ -29,11 +25,3 @@ pub(crate) static DELETE: Action = Action {
 };
 
 pub(crate) static ACTIONS: &[&Action] = &[&DELETE];
-
-impl App {
-    /// `DELETE /elasticsearches/{id}`.
-    pub async fn delete_elasticsearch(&self, principal: &Principal, key: &str) -> ApiResult<TaskView> {
-        let record = self.find_resource(principal, &ELASTICSEARCHES, key).await?;
-        self.start_action(principal, &DELETE, &record, ActionArgs::default()).await
-    }
-}

@@ -13,10 +13,13 @@
 //!
 //! A kind file (`servers.rs`, `disks.rs`, `elasticsearches.rs`) declares its actions as
 //! `Action` values (the state machine is their `from`/`during`/`failed` fields) and the app
-//! functions the handlers call; creates add their own create step.
+//! functions of the actions that take a body; creates add their own create step. Plain
+//! actions (id only, declared with the kind in `strato_types::kinds`) all go through
+//! `plain.rs`.
 
 pub mod disks;
 pub mod elasticsearches;
+mod plain;
 mod preflight;
 pub mod servers;
 
@@ -120,10 +123,16 @@ pub enum CreateSpec {
     Disk(strato_cloud::DiskCreate),
 }
 
+/// Every kind's actions (creates aside): the task kinds `register` makes, and where a plain
+/// action's verb finds its state machine.
+fn registered() -> impl Iterator<Item = &'static Action> {
+    servers::ACTIONS.iter().chain(disks::ACTIONS).chain(elasticsearches::ACTIONS).copied()
+}
+
 /// Every operation task kind.
 pub(crate) fn register(registry: &mut Registry, reconciler: &Reconciler) -> Vec<Result<(), strato_tasks::EngineError>> {
     let mut results = Vec::new();
-    for action in servers::ACTIONS.iter().chain(disks::ACTIONS).chain(elasticsearches::ACTIONS) {
+    for action in registered() {
         results.push(registry.register(action_kind(action, reconciler.clone())));
     }
     results.push(registry.register(servers::create_kind(reconciler.clone())));

@@ -149,17 +149,7 @@ fn pending_server(s: &strato_cloud::ServerCreate) -> ExtServer {
     }
 }
 
-fn action(verb: &str) -> ApiResult<&'static Action> {
-    ACTIONS.iter().copied().find(|a| a.verb == verb).ok_or_else(|| ApiError::NotFound(format!("no server action {verb:?}")))
-}
-
 impl App {
-    /// `POST /servers/{id}/{start|stop|restart}` and `DELETE /servers/{id}`.
-    pub async fn server_action(&self, principal: &Principal, key: &str, verb: &str) -> ApiResult<TaskView> {
-        let record = self.find_resource(principal, &SERVERS, key).await?;
-        self.start_action(principal, action(verb)?, &record, ActionArgs::default()).await
-    }
-
     /// `POST /servers/{id}/change_config`: a new instance type or shape (the server must be
     /// stopped); the cloud is asked first, so what it would refuse is a 4xx at once.
     pub async fn change_server_config(&self, principal: &Principal, key: &str, input: ServerChangeConfig) -> ApiResult<TaskView> {
@@ -176,7 +166,7 @@ impl App {
         if !named {
             self.known_sku(principal, record.common.cloudaccount_id, region, &sku).await?;
         }
-        if action("change_config")?.from.contains(&record.status.as_str()) && !is_pending(&record.common.external_id) {
+        if CHANGE_CONFIG.from.contains(&record.status.as_str()) && !is_pending(&record.common.external_id) {
             let op = Preflight::ChangeServerConfig { server_id: &record.common.external_id, instance_type: &sku };
             self.preflight(driver.as_ref(), &region_external, op).await?;
         }
