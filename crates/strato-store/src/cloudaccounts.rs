@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use strato_types::{CloudAccountId, CloudAccountStatus, DomainId, ListQuery, Page, ProjectId, Provider};
 
-use crate::db::{from_micros, now, parse_enum, parse_id, to_micros, validate_name, with_db};
+use crate::db::{from_micros, now, parse_enum, parse_id, to_micros, validate_name, with_db, Db};
 use crate::error::{on_delete, on_write, StoreError, StoreResult};
 use crate::list::{field, lookup, run_list, Field, FieldType as T, KindSpec, Visibility};
 use crate::secrets::SecretString;
@@ -436,8 +436,20 @@ impl CloudAccounts<'_> {
     pub async fn delete(&self, id: CloudAccountId) -> StoreResult<()> {
         let purge = purge_statements();
         let key = id.to_string();
+        // PostgreSQL: lock the account row before purging. A sync writing the account's rows
+        // holds a key-share lock on it, so the purge waits for that write to commit (and then
+        // removes its rows) and later writes wait for the delete, instead of the two taking
+        // row locks in opposite orders and one of them dying in a deadlock. SQLite's one
+        // writer already orders them.
+        let lock = match self.store.db() {
+            Db::Postgres(_) => Some("SELECT id FROM cloudaccounts WHERE id = $1 FOR UPDATE"),
+            Db::Sqlite(_) => None,
+        };
         let done = with_db!(self.store.db(), pool => {
             let mut tx = pool.begin().await?;
+            if let Some(lock) = lock {
+                sqlx::query(lock).bind(&key).execute(&mut *tx).await?;
+            }
             for sql in &purge {
                 sqlx::query(sql).bind(&key).execute(&mut *tx).await.map_err(on_delete("cloud account", key.clone()))?;
             }

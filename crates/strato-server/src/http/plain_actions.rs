@@ -14,7 +14,7 @@ use strato_types::kinds::{PlainAction, SyncedKind, SYNCED_KINDS};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 use utoipa_axum::routes;
 
-use super::resources::on_kind_paths;
+use super::resources::{with_path_segments, KIND_SEGMENT};
 use crate::app::authz::Principal;
 use crate::app::App;
 use crate::extract::ApiPath;
@@ -40,18 +40,16 @@ fn kind_routes(kind: &'static SyncedKind) -> OpenApiRouter<Arc<App>> {
 /// The documented route of one action, on the kind's path, named and summarised as the action.
 fn action_route(kind: &'static SyncedKind, plain: &'static PlainAction) -> UtoipaMethodRouter<Arc<App>> {
     let documented = if plain.is_delete() { routes!(delete) } else { routes!(perform) };
-    let (schemas, paths, method_router) = on_kind_paths(documented, kind);
-    let mut own = utoipa::openapi::path::Paths::new();
-    own.extensions = paths.extensions;
-    for (path, mut item) in paths.paths {
+    let (schemas, mut paths, method_router) =
+        with_path_segments(documented, &[(KIND_SEGMENT, kind.plural), (VERB_SEGMENT, plain.verb)]);
+    for item in paths.paths.values_mut() {
         for operation in item.delete.iter_mut().chain(item.post.iter_mut()) {
             operation.summary = Some(plain.doc.to_string());
             operation.description = None;
             operation.operation_id = Some(format!("{}_{}", plain.verb, kind.keyword.replace('-', "_")));
         }
-        own.paths.insert(path.replacen(VERB_SEGMENT, plain.verb, 1), item);
     }
-    (schemas, own, method_router.layer(Extension(plain)))
+    (schemas, paths, method_router.layer(Extension(plain)))
 }
 
 /// Delete an object (refused while delete protection is on).

@@ -22,7 +22,7 @@ use crate::extract::{ApiJson, ApiPath};
 use crate::http::query::{parse_details, ListParams, ListRequest, ShowParams};
 
 /// The path segment the documented handlers stand on for the kind's plural.
-const KIND_SEGMENT: &str = "{kind}";
+pub(super) const KIND_SEGMENT: &str = "{kind}";
 
 /// The handlers' view of which kind a route serves.
 type Kind = Extension<&'static SyncedKind>;
@@ -40,14 +40,21 @@ fn kind_routes(kind: &'static SyncedKind) -> OpenApiRouter<Arc<App>> {
 }
 
 /// The documented routes moved from `/{kind}...` onto the kind's own paths.
-pub(super) fn on_kind_paths(
+pub(super) fn on_kind_paths(router: UtoipaMethodRouter<Arc<App>>, kind: &SyncedKind) -> UtoipaMethodRouter<Arc<App>> {
+    with_path_segments(router, &[(KIND_SEGMENT, kind.plural)])
+}
+
+/// The documented routes with each placeholder segment (`{kind}`, `{verb}`) replaced by its
+/// value; the paths the router serves are these paths.
+pub(super) fn with_path_segments(
     (schemas, paths, method_router): UtoipaMethodRouter<Arc<App>>,
-    kind: &SyncedKind,
+    segments: &[(&str, &str)],
 ) -> UtoipaMethodRouter<Arc<App>> {
     let mut own = Paths::new();
     own.extensions = paths.extensions;
     for (path, item) in paths.paths {
-        own.paths.insert(path.replacen(KIND_SEGMENT, kind.plural, 1), item);
+        let path = segments.iter().fold(path, |path, (segment, value)| path.replacen(segment, value, 1));
+        own.paths.insert(path, item);
     }
     (schemas, own, method_router)
 }
