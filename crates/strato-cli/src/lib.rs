@@ -191,6 +191,7 @@ fn report(err: &anyhow::Error) -> ExitCode {
         ("Error".to_string(), format!("{err:#}"))
     };
     let one_line = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    let one_line = output::printable(&one_line);
     let _ = writeln!(std::io::stderr(), "error: {class}: {one_line}");
     ExitCode::FAILURE
 }

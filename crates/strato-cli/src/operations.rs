@@ -243,7 +243,7 @@ async fn follow(session: &Session, task: &Value) -> Result<Value> {
             return Ok(task);
         }
         let step = task.get("step").and_then(Value::as_str).unwrap_or("queued");
-        spinner.set_message(format!("{kind}: {step} ({status})"));
+        spinner.set_message(crate::output::printable(&format!("{kind}: {step} ({status})")).into_owned());
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }

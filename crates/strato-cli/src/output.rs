@@ -26,8 +26,10 @@ impl Format {
 }
 
 /// Writes to standard output. A reader that went away (`strato ... | head`) is not an error,
-/// and never a panic as `print!` would make it.
+/// and never a panic as `print!` would make it. Control characters in the text (a name or
+/// error with ESC, BEL, NUL from the API or a cloud) are written as escapes, never raw.
 pub fn emit(text: &str) -> Result<()> {
+    let text = printable(text);
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
@@ -39,7 +41,27 @@ pub fn emit(text: &str) -> Result<()> {
 
 /// A one-line note on standard error (which may be closed: then it is dropped).
 pub fn note(text: &str) {
-    let _ = writeln!(std::io::stderr(), "note: {text}");
+    let _ = writeln!(std::io::stderr(), "note: {}", printable(text));
+}
+
+/// Text safe to print on a terminal: every control character but the line feed (ESC, BEL,
+/// NUL, CR, C1 controls like CSI) and the bidirectional overrides become `\u001b`-style
+/// escapes, which also keeps JSON output valid and equal in value (such characters appear in
+/// JSON only inside strings, where the escape means the same character).
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| (c.is_control() && c != '\n') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// JSON (pretty) or YAML text of a value, ending in a newline.
@@ -173,6 +195,19 @@ mod tests {
         assert!(text.contains("DOMAIN ") || text.contains("DOMAIN|"), "{text}");
         assert!(text.contains("default") && !text.contains("d1"), "{text}");
         assert!(text.ends_with("Total: 1\n"));
+    }
+
+    #[test]
+    fn control_characters_are_escaped_not_printed() {
+        let hostile = "vm\u{1b}[2J\u{7}\u{0}\r\u{9b}31m\u{202e}x";
+        let shown = printable(hostile);
+        assert!(!shown.chars().any(|c| c.is_control()), "{shown:?}");
+        assert_eq!(shown, "vm\\u001b[2J\\u0007\\u0000\\u000d\\u009b31m\\u202ex");
+        assert_eq!(printable("plain\nlines"), "plain\nlines");
+        // In JSON output the escape is the same character.
+        let json = serialise(&json!({"name": "a\u{9b}b"}), Format::Json).unwrap();
+        let back: Value = serde_json::from_str(&printable(&json)).unwrap();
+        assert_eq!(back["name"], "a\u{9b}b");
     }
 
     #[test]

@@ -115,14 +115,8 @@ text_enum!(
     }
 );
 
-text_enum!(
-    /// How a resource is paid for.
-    BillingType {
-        Postpaid => "postpaid",
-        Prepaid => "prepaid",
-        Spot => "spot",
-    }
-);
+/// How a resource is paid for: the one enum the API, the store and the drivers share.
+pub use strato_types::BillingType;
 
 text_enum!(
     /// Power state of a server, independent of transitional status.

@@ -118,7 +118,19 @@ impl IntoResponse for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         match rejection {
-            JsonRejection::JsonDataError(e) => ApiError::invalid(format!("invalid request body: {}", e.body_text())),
+            JsonRejection::JsonDataError(e) => {
+                let (field, message) = describe_data_error(&e);
+                let details = match &field {
+                    Some(field) => serde_json::json!({ "field": field }),
+                    None => Value::Null,
+                };
+                let message = match field {
+                    Some(field) => format!("invalid request body: {field}: {message}"),
+                    None => format!("invalid request body: {message}"),
+                };
+                ApiError::InvalidInput { message, details }
+            }
+            // serde_json's syntax errors name a position, never a value.
             JsonRejection::JsonSyntaxError(e) => ApiError::invalid(format!("malformed JSON: {}", e.body_text())),
             JsonRejection::MissingJsonContentType(_) => {
                 ApiError::invalid("expected a request with `Content-Type: application/json`")
@@ -126,9 +138,62 @@ impl From<JsonRejection> for ApiError {
             JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 ApiError::PayloadTooLarge(format!("request body is larger than {} bytes", crate::BODY_LIMIT_BYTES))
             }
-            other => ApiError::invalid(format!("could not read request body: {}", other.body_text())),
+            _ => ApiError::invalid("could not read the request body"),
         }
     }
+}
+
+/// The field and what was wrong with it, without the value that was sent: serde quotes the
+/// offending value (`invalid type: string "hunter2", expected a map`), and a secret sent with
+/// the wrong type must not come back in the answer or land in the action log.
+fn describe_data_error(error: &axum::extract::rejection::JsonDataError) -> (Option<String>, String) {
+    // axum wraps serde's error once or twice; walk down to it.
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
+    let inner = loop {
+        match source {
+            Some(e) => match e.downcast_ref::<serde_path_to_error::Error<serde_json::Error>>() {
+                Some(found) => break found,
+                None => source = e.source(),
+            },
+            None => return (None, "the body does not match the expected shape".into()),
+        }
+    };
+    let path = inner.path().to_string();
+    let field = (path != ".").then_some(path);
+    (field, without_values(&inner.inner().to_string()))
+}
+
+/// serde_json's data error message with every quoted value of the input left out; messages
+/// of a shape not known to be value-free become a generic one.
+fn without_values(message: &str) -> String {
+    // "... at line 1 column 42" says nothing the field path does not.
+    let message = match message.rfind(" at line ") {
+        Some(at) => &message[..at],
+        None => message,
+    };
+    let expected = |rest: &str| rest.split_once(", expected ").map(|(_, e)| e.to_string());
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        // "string \"...\"", "integer `1`", "floating point `1.5`", "map": the words before the value
+        let sent = rest.split(['`', '"', ',']).next().unwrap_or("value").trim();
+        return match expected(rest) {
+            Some(e) => format!("wrong type ({sent}), expected {e}"),
+            None => format!("wrong type ({sent})"),
+        };
+    }
+    for (prefix, what) in [("invalid value: ", "invalid value"), ("unknown variant ", "unknown value")] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            return match expected(rest) {
+                Some(e) => format!("{what}, expected {e}"),
+                None => what.to_string(),
+            };
+        }
+    }
+    // These name fields or counts, never values.
+    let value_free = ["unknown field ", "missing field ", "duplicate field ", "invalid length "];
+    if value_free.iter().any(|p| message.starts_with(p)) {
+        return message.to_string();
+    }
+    "invalid value".to_string()
 }
 
 impl From<PathRejection> for ApiError {
@@ -165,6 +230,28 @@ impl From<strato_store::StoreError> for ApiError {
                 details: serde_json::json!({ "field": field }),
             },
             other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_values;
+
+    #[test]
+    fn data_errors_never_quote_the_value_sent() {
+        let cases = [
+            ("invalid type: string \"hunter2-secret\", expected a map at line 1 column 30", "wrong type (string), expected a map"),
+            ("invalid type: integer `123456789`, expected a string at line 1 column 9", "wrong type (integer), expected a string"),
+            ("invalid type: floating point `1.5`, expected a string", "wrong type (floating point), expected a string"),
+            ("invalid value: string \"s3cret\", expected a valid id", "invalid value, expected a valid id"),
+            ("unknown variant `Viewer`, expected one of `admin`, `member`, `viewer`", "unknown value, expected one of `admin`, `member`, `viewer`"),
+            ("missing field `name` at line 1 column 2", "missing field `name`"),
+            ("unknown field `nmae`, expected `name`", "unknown field `nmae`, expected `name`"),
+            ("some custom message quoting hunter2", "invalid value"),
+        ];
+        for (serde, ours) in cases {
+            assert_eq!(without_values(serde), ours, "{serde}");
         }
     }
 }

@@ -178,7 +178,47 @@ async fn synced_kinds_are_listed_and_shown(backend: Backend) {
     t.get("/servers/no-such-server", &alice).await.assert_error(404, "NotFoundError");
 }
 
+/// A sync killed with its process leaves its leases behind. The run that comes after (the
+/// same task resumed, or a new one) takes over leases whose holder's task is no longer
+/// running; leases of a live holder are left to it, and the failure names every scope that
+/// did not sync and why.
+async fn leases_of_a_dead_sync_are_taken_over(backend: Backend) {
+    let t = TestApp::start(backend).await;
+    let admin = t.admin_token.clone();
+    let id = t.post("/cloudaccounts", &admin, json!({"name": "f1", "provider": "fake"})).await.assert_status(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    wait_synced(&t, &admin, &id).await;
+    let account: strato_types::CloudAccountId = id.parse().unwrap();
+    let first = t.get("/tasks?filter=kind.equals(cloudaccount.sync)", &admin).await.assert_status(200).clone();
+    let first_run = first["tasks"][0]["id"].as_str().unwrap().to_string();
+    let leases = t.app.store().sync_leases();
+    let long = std::time::Duration::from_secs(3600);
+    // The first run's task has ended; its leases outlive it, as after a kill -9 mid-sync.
+    for region in ["fake-region-1", "fake-region-2"] {
+        assert!(leases.acquire(account, region, &first_run, long).await.unwrap());
+    }
+    let task = t.post("/cloudaccounts/f1/sync", &admin, json!({})).await.assert_status(202).clone();
+    let done = wait_task(&t, &admin, task["id"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    for region in ["fake-region-1", "fake-region-2"] {
+        assert_eq!(leases.holder(account, region).await.unwrap(), None, "released after the run");
+    }
+
+    // A holder that is not a dead task keeps its lease until it expires.
+    assert!(leases.acquire(account, "fake-region-2", "another-replica", long).await.unwrap());
+    let task = t.post("/cloudaccounts/f1/sync", &admin, json!({})).await.assert_status(202).clone();
+    let done = wait_task(&t, &admin, task["id"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "failed", "{done}");
+    let error = done["error"].as_str().unwrap_or_default();
+    assert!(error.contains("scopes did not sync") && error.contains("fake-region-2/zone busy"), "{error}");
+    assert!(!error.starts_with("0 of"), "{error}");
+    assert_eq!(leases.holder(account, "fake-region-2").await.unwrap().unwrap().owner, "another-replica");
+}
+
 both_backends!(
+    leases_of_a_dead_sync_are_taken_over,
     synced_kinds_are_listed_and_shown,
     create_validates_and_first_sync_runs,
     on_demand_sync_by_region_and_kind,

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use strato_types::{CloudAccountId, CloudRegionId, ListQuery, Page, Provider, RegionStatus};
 
 use crate::db::{from_micros, now, parse_enum, parse_id, to_micros, with_db};
-use crate::error::{on_delete, on_write, StoreError, StoreResult};
+use crate::error::{describe_cloud_object, on_delete, on_write, the_one_named, StoreError, StoreResult, AMBIGUOUS_SHOWN};
 use crate::list::{field, run_list, Field, FieldType as T, KindSpec, Visibility};
 use crate::resource::{tags_json, CloudAttrs, CloudResourceCommon, CommonRow, COMMON_DETAILS, COMMON_FIELDS, COMMON_JOINS};
 use crate::Store;
@@ -131,19 +131,20 @@ impl CloudRegions<'_> {
             .ok_or_else(|| StoreError::not_found("cloud region", format!("{external_id:?}")))
     }
 
-    /// Region names repeat across accounts; the first (oldest) visible match wins, so callers
-    /// should prefer ids.
+    /// By id, or by name within `visibility`. Names repeat across accounts: several visible
+    /// cloud regions of that name are a `Conflict` listing them, never an arbitrary one.
     pub async fn find(&self, key: &str, visibility: &Visibility) -> StoreResult<CloudRegion> {
         if let Ok(id) = key.parse::<CloudRegionId>() {
             return self.get(id).await;
         }
         let query = ListQuery {
             filters: vec![strato_types::Filter { field: "name".into(), op: strato_types::FilterOp::Equals, values: vec![key.into()] }],
-            limit: 1,
+            limit: u32::try_from(AMBIGUOUS_SHOWN + 1).unwrap_or(u32::MAX),
             details: true,
             ..ListQuery::default()
         };
-        self.list(&query, visibility).await?.items.into_iter().next().ok_or_else(|| StoreError::not_found("cloud region", format!("{key:?}")))
+        let matches = self.list(&query, visibility).await?.items;
+        the_one_named("cloud region", key, matches, |m| describe_cloud_object(m.id, m.common.cloudaccount_name.as_deref(), None))
     }
 
     async fn fetch_one(&self, condition: &str, a: String, b: Option<String>) -> StoreResult<Option<CloudRegion>> {

@@ -61,6 +61,45 @@ impl From<strato_types::ListQueryError> for StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// How many of several objects sharing a name a lookup by that name lists in its conflict.
+pub(crate) const AMBIGUOUS_SHOWN: usize = 5;
+
+/// The one object a lookup by name found: `NotFound` for none, and for several a `Conflict`
+/// that lists them (`describe` gives id and whereabouts), since acting on an arbitrary one of
+/// them (`elasticsearch-delete NAME`) could hit the wrong object. Callers fetch at most
+/// `AMBIGUOUS_SHOWN + 1` matches, within what the caller may see.
+pub(crate) fn the_one_named<T>(kind: &'static str, name: &str, mut matches: Vec<T>, describe: impl Fn(&T) -> String) -> StoreResult<T> {
+    let shown: String = name.chars().take(64).collect();
+    match matches.len() {
+        0 => Err(StoreError::not_found(kind, format!("{shown:?}"))),
+        1 => Ok(matches.remove(0)),
+        n => {
+            let listed: Vec<String> = matches.iter().take(AMBIGUOUS_SHOWN).map(describe).collect();
+            let more = if n > AMBIGUOUS_SHOWN { ", and more" } else { "" };
+            Err(StoreError::Conflict {
+                kind,
+                message: format!("{kind} name {shown:?} is ambiguous: {}{more}; name one by its id", listed.join(", ")),
+            })
+        }
+    }
+}
+
+/// "<id> (cloud account <name>, region <name>)" for an ambiguity conflict.
+pub(crate) fn describe_cloud_object(id: impl std::fmt::Display, account: Option<&str>, region: Option<&str>) -> String {
+    let mut whereabouts = Vec::new();
+    if let Some(account) = account {
+        whereabouts.push(format!("cloud account {account}"));
+    }
+    if let Some(region) = region {
+        whereabouts.push(format!("region {region}"));
+    }
+    if whereabouts.is_empty() {
+        id.to_string()
+    } else {
+        format!("{id} ({})", whereabouts.join(", "))
+    }
+}
+
 /// Turns a write's database error into `Conflict` when it broke a unique or foreign-key rule.
 pub(crate) fn on_write(kind: &'static str, unique_msg: impl FnOnce() -> String) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |e| match e.as_database_error() {

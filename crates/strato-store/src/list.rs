@@ -366,9 +366,16 @@ macro_rules! run_list {
             let rows = $crate::db::bind_all!(sqlx::query_as::<_, $row>(&built.page_sql), &built.page_values)
                 .fetch_all(pool)
                 .await?;
-            let total: i64 = $crate::db::bind_all!(sqlx::query_scalar::<_, i64>(&built.count_sql), &built.count_values)
-                .fetch_one(pool)
-                .await?;
+            // A short page that is not past the end is the last one: its end is the total, with
+            // no second query that a concurrent insert could make disagree with the page.
+            let short = (rows.len() as u64) < u64::from($query.limit) && (!rows.is_empty() || $query.offset == 0);
+            let total: i64 = if short {
+                i64::try_from($query.offset + rows.len() as u64).unwrap_or(i64::MAX)
+            } else {
+                $crate::db::bind_all!(sqlx::query_scalar::<_, i64>(&built.count_sql), &built.count_values)
+                    .fetch_one(pool)
+                    .await?
+            };
             (rows, total)
         });
         let items = rows.into_iter().map($convert).collect::<$crate::error::StoreResult<Vec<_>>>()?;

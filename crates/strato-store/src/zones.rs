@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use strato_types::{CloudAccountId, CloudRegionId, ListQuery, Page, RegionStatus, ZoneId};
 
 use crate::db::{from_micros, now, parse_enum, parse_id, to_micros, with_db};
-use crate::error::{on_delete, on_write, StoreError, StoreResult};
+use crate::error::{describe_cloud_object, on_delete, on_write, the_one_named, StoreError, StoreResult, AMBIGUOUS_SHOWN};
 use crate::list::{field, lookup, run_list, Field, FieldType as T, KindSpec, Visibility};
 use crate::resource::{tags_json, CloudAttrs, CloudResourceCommon, CommonRow, COMMON_FIELDS};
 use crate::Store;
@@ -149,18 +149,20 @@ impl Zones<'_> {
             .ok_or_else(|| StoreError::not_found("zone", format!("{external_id:?}")))
     }
 
-    /// By id, or by name (the oldest visible match; zone names repeat across accounts).
+    /// By id, or by name within `visibility`. Names repeat across accounts: several visible
+    /// zones of that name are a `Conflict` listing them, never an arbitrary one.
     pub async fn find(&self, key: &str, visibility: &Visibility) -> StoreResult<Zone> {
         if let Ok(id) = key.parse::<ZoneId>() {
             return self.get(id).await;
         }
         let query = ListQuery {
             filters: vec![strato_types::Filter { field: "name".into(), op: strato_types::FilterOp::Equals, values: vec![key.into()] }],
-            limit: 1,
+            limit: u32::try_from(AMBIGUOUS_SHOWN + 1).unwrap_or(u32::MAX),
             details: true,
             ..ListQuery::default()
         };
-        self.list(&query, visibility).await?.items.into_iter().next().ok_or_else(|| StoreError::not_found("zone", format!("{key:?}")))
+        let matches = self.list(&query, visibility).await?.items;
+        the_one_named("zone", key, matches, |m| describe_cloud_object(m.id, m.common.cloudaccount_name.as_deref(), None))
     }
 
     async fn fetch_one(&self, condition: &str, a: String, b: Option<String>) -> StoreResult<Option<Zone>> {

@@ -65,15 +65,16 @@ pub enum SyncError {
 pub struct SyncConfig {
     /// Regions synced at once per account.
     pub region_parallelism: usize,
-    /// Lease length; renewed after every kind.
+    /// Lease length; renewed after every kind. A run holds its leases under its own id, so a
+    /// run resumed after a crash (same task, same id) takes its leases back at once, and the
+    /// leases of a run whose task has ended or lost its task lease are free (see
+    /// `strato_store::synced::leases`).
     pub lease_ttl: Duration,
-    /// This replica's name in leases.
-    pub owner: String,
 }
 
 impl Default for SyncConfig {
     fn default() -> Self {
-        Self { region_parallelism: 4, lease_ttl: Duration::from_secs(300), owner: format!("strato-{}", uuid::Uuid::new_v4().simple()) }
+        Self { region_parallelism: 4, lease_ttl: Duration::from_secs(300) }
     }
 }
 

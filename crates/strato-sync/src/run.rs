@@ -139,6 +139,11 @@ struct Ctx {
 }
 
 impl Ctx {
+    /// The name this run's leases are held under: the run id (= its task's id).
+    fn lease_owner(&self) -> String {
+        self.run.to_string()
+    }
+
     fn scope(&self, region: Option<CloudRegionId>) -> Scope {
         Scope {
             cloudaccount_id: self.account.id,
@@ -297,7 +302,7 @@ impl Ctx {
     async fn sync_region(&self, region: String, region_id: CloudRegionId) -> Vec<ScopeReport> {
         let leases = self.rec.store.sync_leases();
         let cfg = &self.rec.config;
-        match leases.acquire(self.account.id, &region, &cfg.owner, cfg.lease_ttl).await {
+        match leases.acquire(self.account.id, &region, &self.lease_owner(), cfg.lease_ttl).await {
             Ok(true) => {}
             Ok(false) => {
                 let rep = report(&region, ResourceKind::Zone, ScopeStatus::Busy, Some("another sync holds this region's lease".into()));
@@ -339,7 +344,7 @@ impl Ctx {
             };
             self.finished(&rep).await;
             out.push(rep);
-            match leases.renew(self.account.id, &region, &cfg.owner, cfg.lease_ttl).await {
+            match leases.renew(self.account.id, &region, &self.lease_owner(), cfg.lease_ttl).await {
                 Ok(true) => {}
                 _ => {
                     tracing::warn!(account = %self.account.id, region, "lease lost; stopping this region");
@@ -347,7 +352,7 @@ impl Ctx {
                 }
             }
         }
-        if let Err(e) = leases.release(self.account.id, &region, &cfg.owner).await {
+        if let Err(e) = leases.release(self.account.id, &region, &self.lease_owner()).await {
             tracing::warn!(account = %self.account.id, region, error = %e, "releasing the lease failed; it expires");
         }
         out
@@ -420,9 +425,9 @@ pub(crate) async fn sync_account(
     // account-wide: the regions (unless the request names regions or leaves them out)
     let mut scopes = Vec::new();
     if ctx.request.regions.is_empty() && ctx.request.covers(ResourceKind::CloudRegion) {
-        let rep = if leases.acquire(account_id, "", &cfg.owner, cfg.lease_ttl).await? {
+        let rep = if leases.acquire(account_id, "", &ctx.lease_owner(), cfg.lease_ttl).await? {
             let (rep, _) = ctx.sync_kind(ResourceKind::CloudRegion, "", None, &Resolver::default()).await;
-            leases.release(account_id, "", &cfg.owner).await?;
+            leases.release(account_id, "", &ctx.lease_owner()).await?;
             rep
         } else {
             report("", ResourceKind::CloudRegion, ScopeStatus::Busy, Some("another sync holds this account's lease".into()))

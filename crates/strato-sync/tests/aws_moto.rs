@@ -37,7 +37,7 @@ async fn estate_is_mirrored(env: Env, paged: bool) {
     assert_eq!(inv.ids(EAST, "elasticsearches").len(), 1);
     let account = aws_account(&env.store, "aws-moto", &cloud.url()).await;
 
-    let rec = reconciler(&env.store, "r1", fast_layer(3));
+    let rec = reconciler(&env.store, fast_layer(3));
     let outcome = rec.sync_account(account).await.expect("sync");
     assert_eq!(outcome.status, RunStatus::Succeeded, "{:#?}", not_ok(&outcome));
     let regions: BTreeSet<String> =
@@ -114,7 +114,7 @@ async fn estate_is_mirrored(env: Env, paged: bool) {
     // listing would remove rows here) and read exactly ceil(n / 50) pages.
     let layer = fast_layer(3);
     let calls = count_calls(&layer);
-    let small = Reconciler::new(env.store.clone(), Arc::new(SmallPages { page_size: 50, requests: layer }), SyncConfig { owner: "r2".into(), ..SyncConfig::default() });
+    let small = Reconciler::new(env.store.clone(), Arc::new(SmallPages { page_size: 50, requests: layer }), SyncConfig::default());
     let again = small.sync_account(account).await.expect("paged sync");
     assert_eq!(again.status, RunStatus::Succeeded, "{:#?}", not_ok(&again));
     // (regional scopes: the region list changes on every run, see resync_without_change_writes_nothing)
@@ -146,7 +146,7 @@ async fn out_of_band_changes_are_followed_and_logged() {
     let cloud = Cloud::start();
     let inv = cloud.build(20, 12, 6).await;
     let account = aws_account(&env.store, "aws-moto", &cloud.url()).await;
-    let rec = reconciler(&env.store, "r1", fast_layer(3));
+    let rec = reconciler(&env.store, fast_layer(3));
     let first = rec.sync_account(account).await.expect("first sync");
     assert_eq!(first.status, RunStatus::Succeeded, "{:#?}", not_ok(&first));
 
@@ -228,7 +228,7 @@ async fn a_broken_region_keeps_its_rows_and_the_other_syncs() {
     let proxy = Proxy::start(&cloud.url()).await;
     let account = aws_account(&env.store, "aws-moto", &proxy.url).await;
     let attempts = 3;
-    let rec = reconciler(&env.store, "r1", fast_layer(attempts));
+    let rec = reconciler(&env.store, fast_layer(attempts));
     let first = rec.sync_account(account).await.expect("first sync");
     assert_eq!(first.status, RunStatus::Succeeded, "{:#?}", not_ok(&first));
     assert!(proxy.hits(WEST, "DescribeInstances") >= 1, "the sync went through the proxy");
@@ -300,8 +300,8 @@ async fn two_replicas_sync_one_account_without_duplicates() {
     let cloud = Cloud::start();
     let inv = cloud.build(30, 20, 4).await;
     let account = aws_account(&env.store, "aws-moto", &cloud.url()).await;
-    let a = reconciler(&env.store, "replica-a", fast_layer(3));
-    let b = reconciler(&other, "replica-b", fast_layer(3));
+    let a = reconciler(&env.store, fast_layer(3));
+    let b = reconciler(&other, fast_layer(3));
 
     let (x, y) = tokio::join!(a.sync_account(account), b.sync_account(account));
     let runs = [x.expect("replica a"), y.expect("replica b")];
@@ -367,7 +367,7 @@ async fn zone_links_resolve() {
     let cloud = Cloud::start();
     let inv = cloud.build(1, 1, 1).await;
     let account = aws_account(&env.store, "aws-moto", &cloud.url()).await;
-    let outcome = reconciler(&env.store, "r1", fast_layer(3)).sync_account(account).await.expect("sync");
+    let outcome = reconciler(&env.store, fast_layer(3)).sync_account(account).await.expect("sync");
     assert_eq!(outcome.status, RunStatus::Succeeded, "{:#?}", not_ok(&outcome));
     for region in REGIONS {
         // local zone id -> zone name (whichever of id and name the fix makes the external id)
@@ -390,7 +390,7 @@ async fn resync_without_change_writes_nothing() {
     // moto's default VPC, subnets and security group are estate enough
     let cloud = Cloud::start();
     let account = aws_account(&env.store, "aws-moto", &cloud.url()).await;
-    let rec = reconciler(&env.store, "r1", fast_layer(3));
+    let rec = reconciler(&env.store, fast_layer(3));
     rec.sync_account(account).await.expect("first sync");
     let changes = env.store.synced().count_changes(account).await.expect("changes");
     let again = rec.sync_account(account).await.expect("second sync");

@@ -86,7 +86,7 @@ both!(first_sync_mirrors_the_cloud, |env: Env| async move {
     assert!(attached_now >= 5);
     let servers = d.list_servers("fake-region-1").await.expect("servers");
     let account = env.account("a1").await;
-    let rec = reconciler(&env.store, &cloud, "r1", None);
+    let rec = reconciler(&env.store, &cloud, None);
     let outcome = rec.sync_account(account).await.expect("sync");
     assert_eq!(outcome.status, RunStatus::Succeeded, "{:?}", outcome.scopes);
     assert_mirrors(&env, account, &cloud).await;
@@ -121,7 +121,7 @@ both!(first_sync_mirrors_the_cloud, |env: Env| async move {
 both!(no_change_resync_writes_nothing, |env: Env| async move {
     let cloud = cloud(SMALL);
     let account = env.account("a1").await;
-    let rec = reconciler(&env.store, &cloud, "r1", None);
+    let rec = reconciler(&env.store, &cloud, None);
     rec.sync_account(account).await.expect("sync");
     let before = fingerprint(&env, account).await;
     let changes_before = env.store.synced().count_changes(account).await.unwrap();
@@ -137,7 +137,7 @@ both!(out_of_band_changes_are_followed_and_logged, |env: Env| async move {
     let cloud = cloud(SMALL);
     let d = driver(&cloud);
     let account = env.account("a1").await;
-    let rec = reconciler(&env.store, &cloud, "r1", None);
+    let rec = reconciler(&env.store, &cloud, None);
     rec.sync_account(account).await.expect("sync");
     let r1 = "fake-region-1";
     let servers = d.list_servers(r1).await.unwrap();
@@ -190,7 +190,7 @@ both!(failed_listing_keeps_rows_and_other_region_syncs, |env: Env| async move {
     let cloud = cloud(SMALL);
     let d = driver(&cloud);
     let account = env.account("a1").await;
-    let rec = reconciler(&env.store, &cloud, "r1", None);
+    let rec = reconciler(&env.store, &cloud, None);
     rec.sync_account(account).await.expect("sync");
     let (r1, r2) = ("fake-region-1", "fake-region-2");
     let kept = store_ids(&env, account, ResourceKind::Server, r1).await;
@@ -272,7 +272,7 @@ both!(duplicate_external_ids_are_reported_not_deleted, |env: Env| async move {
     let cloud = cloud(SMALL);
     let account = env.account("a1").await;
     let wrap: common::Wrap = Arc::new(|d| Arc::new(Doubling(d)) as Arc<dyn CloudDriver>);
-    let rec = reconciler(&env.store, &cloud, "r1", Some(wrap));
+    let rec = reconciler(&env.store, &cloud, Some(wrap));
     let outcome = rec.sync_account(account).await.expect("sync");
     let vpcs = outcome.scope("fake-region-1", ResourceKind::Vpc).unwrap();
     assert_eq!(vpcs.duplicates.len(), 2, "{vpcs:?}");
@@ -295,7 +295,7 @@ both!(names_stay_unique_with_a_suffix, |env: Env| async move {
             .await
             .unwrap();
     }
-    let rec = reconciler(&env.store, &cloud, "r1", None);
+    let rec = reconciler(&env.store, &cloud, None);
     rec.sync_account(account).await.expect("sync");
     let rid = region_id(&env, account, r1).await;
     let names: BTreeSet<String> =
@@ -308,8 +308,8 @@ both!(concurrent_syncs_one_runs_no_duplicates, |env: Env| async move {
     let cloud = cloud(SMALL);
     let account = env.account("a1").await;
     let other = env.replica().await;
-    let a = reconciler(&env.store, &cloud, "replica-a", None);
-    let b = reconciler(&other, &cloud, "replica-b", None);
+    let a = reconciler(&env.store, &cloud, None);
+    let b = reconciler(&other, &cloud, None);
     let (x, y) = tokio::join!(a.sync_account(account), b.sync_account(account));
     let (x, y) = (x.expect("a"), y.expect("b"));
     for o in [&x, &y] {
@@ -339,7 +339,7 @@ both!(expired_lease_is_taken_over, |env: Env| async move {
         assert!(leases.acquire(account, scope, "dead-replica", Duration::from_millis(1)).await.unwrap());
     }
     tokio::time::sleep(Duration::from_millis(20)).await;
-    let rec = reconciler(&env.store, &cloud, "r1", None);
+    let rec = reconciler(&env.store, &cloud, None);
     let o = rec.sync_account(account).await.expect("sync");
     assert_eq!(o.status, RunStatus::Succeeded, "{:?}", o.scopes);
     assert_mirrors(&env, account, &cloud).await;
@@ -356,7 +356,7 @@ both!(rows_with_running_operations_are_left_alone, |env: Env| async move {
     let cloud = cloud(SMALL);
     let d = driver(&cloud);
     let account = env.account("a1").await;
-    let rec = reconciler(&env.store, &cloud, "r1", None);
+    let rec = reconciler(&env.store, &cloud, None);
     rec.sync_account(account).await.expect("sync");
     let r1 = "fake-region-1";
     let rid = region_id(&env, account, r1).await;
@@ -387,7 +387,7 @@ both!(a_request_limits_regions_and_kinds, |env: Env| async move {
     let cloud = cloud(SMALL);
     let d = driver(&cloud);
     let account = env.account("a1").await;
-    let rec = reconciler(&env.store, &cloud, "r1", None);
+    let rec = reconciler(&env.store, &cloud, None);
     rec.sync_account(account).await.expect("sync");
     let (r1, r2) = ("fake-region-1", "fake-region-2");
     for region in [r1, r2] {
@@ -437,7 +437,7 @@ both!(project_rules_place_new_rows_by_tag, |env: Env| async move {
     d.set_tags(r1, ResourceKind::Server, &ids[2], &tag("owner", "ann"), false).await.unwrap();
     d.set_tags(r1, ResourceKind::Server, &ids[3], &tag("team", "red"), false).await.unwrap();
 
-    let rec = reconciler(&env.store, &cloud, "r1", None);
+    let rec = reconciler(&env.store, &cloud, None);
     let outcome = rec.sync_account(account).await.expect("sync");
     assert_eq!(outcome.status, RunStatus::Succeeded, "{:?}", outcome.scopes);
     let rid = region_id(&env, account, r1).await;

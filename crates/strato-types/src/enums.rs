@@ -99,6 +99,8 @@ text_enum!(
     BillingType, "billing type", {
         Postpaid = "postpaid",
         Prepaid = "prepaid",
+        /// Interruptible capacity at a market price (AWS spot instances).
+        Spot = "spot",
     }
 );
 

@@ -140,6 +140,14 @@ impl ListQuery {
             if search.len() > MAX_SEARCH_LEN {
                 return Err(invalid("search", format!("longer than {MAX_SEARCH_LEN} bytes")));
             }
+            // No stored text holds them (input is validated), and NUL cuts SQLite's pattern
+            // short so that it matched every row.
+            if search.chars().any(char::is_control) {
+                return Err(invalid("search", "control characters are not allowed"));
+            }
+        }
+        if self.filters.iter().flat_map(|f| &f.values).any(|v| v.chars().any(char::is_control)) {
+            return Err(invalid("filter", "control characters are not allowed in filter values"));
         }
         if let Some(order_by) = &self.order_by {
             let ok = !order_by.is_empty()
@@ -210,6 +218,9 @@ mod tests {
             ("filter", "name.like(x)", "filter"),
             ("colour", "red", "colour"),
             ("details", "maybe", "details"),
+            ("search", "\u{0}", "search"),
+            ("search", "a\u{1b}[2J", "search"),
+            ("filter", "name.equals(a\u{7}b)", "filter"),
         ] {
             let err = ListQuery::from_pairs([(key, value)]).unwrap_err();
             assert!(err.to_string().contains(needle), "{key}={value}: {err}");

@@ -282,6 +282,47 @@ fn a_create_failing_at_step_3_unwinds_and_leaves_the_cloud_as_before() {
     drop(moto);
 }
 
+/// Instances made outside Strato: a spot instance is synced, listed and shown with billing
+/// type `spot` (it once made server list and show answer 500), and a name carrying terminal
+/// control sequences is printed escaped by the CLI's tables, never raw.
+#[test]
+fn synced_spot_instances_and_hostile_names_are_listed_safely() {
+    let moto = MotoServer::start().expect("moto");
+    let s = serve_with(Backend::Sqlite, |_| {});
+    let cli = s.admin_cli();
+    let e = estate(&moto);
+    let launch = |name: &str, market: &str| {
+        boto(
+            &moto,
+            &format!(
+                "r = ec2.run_instances(ImageId={image:?}, MinCount=1, MaxCount=1, InstanceType='t3.micro', {market}\
+                 TagSpecifications=[{{'ResourceType': 'instance', 'Tags': [{{'Key': 'Name', 'Value': {name}}}]}}])\n\
+                 print(json.dumps(r['Instances'][0]['InstanceId']))",
+                image = e.image,
+                // JSON's string escapes are Python's too
+                name = serde_json::to_string(name).unwrap_or_default(),
+            ),
+        )
+    };
+    let spot = launch("spotty", "InstanceMarketOptions={'MarketType': 'spot'}, ");
+    // EC2 speaks XML, which cannot carry ESC or BEL; C1 controls (CSI), DEL and bidi
+    // overrides it can.
+    launch("evil\u{9b}2J\u{7f}\u{202e}", "");
+    add_account(&cli, &moto);
+    let listed = cli.json(&["server-list", "--filter", "billing_type.equals(spot)"]);
+    let servers = common::items(&listed, "servers");
+    assert_eq!(servers.len(), 1, "{listed}");
+    assert_eq!(servers[0]["external_id"], spot, "{listed}");
+    assert_eq!(show(&cli, "server", "spotty")["billing_type"], "spot");
+
+    let table = cli.run(&["server-list"]);
+    let out = &table.success().stdout;
+    assert!(out.contains("evil\\u009b2J\\u007f\\u202e"), "the name is shown escaped: {out}");
+    assert!(!out.chars().any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'), "raw control characters in: {out:?}");
+    drop(s);
+    drop(moto);
+}
+
 /// A killed test server's options and its temp dir (kept so the restart finds its data).
 struct TestServerParts {
     options: common::ServeOptions,

@@ -48,7 +48,7 @@ impl Io {
 
     fn eprintln(&self, line: &str) {
         let mut err = self.err.lock().unwrap_or_else(|p| p.into_inner());
-        let _ = writeln!(err, "{line}");
+        let _ = writeln!(err, "{}", crate::output::printable(line));
     }
 }
 

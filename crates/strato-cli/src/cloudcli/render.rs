@@ -43,7 +43,7 @@ fn to_json<T: Serialize>(item: &T) -> Result<Value, Failure> {
 }
 
 pub(crate) fn write(io: &mut Io, text: &str) -> Result<(), Failure> {
-    writeln!(io.out, "{text}").map_err(|e| Failure::Cloud(CloudError::other(format!("cannot write output: {e}"))))
+    writeln!(io.out, "{}", crate::output::printable(text)).map_err(|e| Failure::Cloud(CloudError::other(format!("cannot write output: {e}"))))
 }
 
 pub(crate) fn list(io: &mut Io, output: Output, kind: ResourceKind, columns: &[Column], values: &[Value]) -> Result<(), Failure> {

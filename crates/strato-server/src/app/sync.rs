@@ -80,17 +80,31 @@ impl Step<SyncParams> for RunSync {
             RunStatus::Succeeded | RunStatus::Disabled => Ok(StepOutcome::Done),
             RunStatus::Busy => Ok(StepOutcome::Wait(BUSY_RETRY)),
             RunStatus::Partial | RunStatus::Failed => {
-                // The rows of failed scopes are untouched; the task fails so `--wait` says so.
-                let failed: Vec<String> = outcome
+                // The rows of scopes that did not sync are untouched; the task fails so
+                // `--wait` says so, naming each such scope and why.
+                let not_synced: Vec<String> = outcome
                     .scopes
                     .iter()
-                    .filter(|s| s.status == ScopeStatus::Failed)
-                    .map(|s| {
+                    .filter_map(|s| {
+                        let why = match s.status {
+                            ScopeStatus::Failed => "failed",
+                            ScopeStatus::Skipped => "skipped",
+                            ScopeStatus::Busy => "busy",
+                            ScopeStatus::Succeeded | ScopeStatus::NotSupported => return None,
+                        };
                         let region = if s.region.is_empty() { "account" } else { s.region.as_str() };
-                        format!("{region}/{}: {}", s.kind, s.error.as_deref().unwrap_or("failed"))
+                        Some(match &s.error {
+                            Some(error) => format!("{region}/{} {why}: {error}", s.kind),
+                            None => format!("{region}/{} {why}", s.kind),
+                        })
                     })
                     .collect();
-                Err(StepError::permanent(format!("{} of {} scopes failed: {}", failed.len(), outcome.scopes.len(), failed.join("; "))))
+                Err(StepError::permanent(format!(
+                    "{} of {} scopes did not sync: {}",
+                    not_synced.len(),
+                    outcome.scopes.len(),
+                    not_synced.join("; ")
+                )))
             }
         }
     }

@@ -36,6 +36,11 @@ pub fn description(value: &str) -> ApiResult<()> {
     if value.len() > DESCRIPTION_MAX {
         return Err(ApiError::invalid_field("description", format!("description is longer than {DESCRIPTION_MAX} bytes")));
     }
+    // Line breaks and tabs are text; ESC, BEL, NUL and the like would reach other people's
+    // terminals.
+    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(ApiError::invalid_field("description", "description must not contain control characters"));
+    }
     Ok(())
 }
 
@@ -45,6 +50,25 @@ pub fn text(field: &str, value: &str, max: usize) -> ApiResult<()> {
         return Err(ApiError::invalid_field(field, format!("{field} must be at most {max} bytes without control characters")));
     }
     Ok(())
+}
+
+/// A disk's device name on a server: `/dev/sdf`, `xvdh`, `vdb`: an optional `/dev/`, then a
+/// lower-case letter and 1-15 lower-case letters or digits. The cloud or the hypervisor gets
+/// it as is, so nothing else passes.
+pub fn device_name(value: &str) -> ApiResult<()> {
+    let bare = value.strip_prefix("/dev/").unwrap_or(value);
+    let valid = (2..=16).contains(&bare.len())
+        && bare.starts_with(|c: char| c.is_ascii_lowercase())
+        && bare.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if valid {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_field(
+            "device",
+            "device must be a device name like /dev/sdf or xvdh: an optional /dev/, then 2-16 lower-case letters \
+             or digits starting with a letter",
+        ))
+    }
 }
 
 pub fn password(value: &str) -> ApiResult<()> {
@@ -65,6 +89,16 @@ mod tests {
         }
         for bad in ["", "1abc", "-a", "a b", "a/b", "ü", &"a".repeat(129), "0190a5d0-0000-7000-8000-000000000000"] {
             assert!(name("name", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn device_names() {
+        for ok in ["/dev/sdf", "xvdh", "vdb", "/dev/nvme1n1"] {
+            assert!(device_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "/dev/", "/dev/../etc/passwd", "sd f", "/dev/sdf\u{1b}[2J", "SDF", "1sd", "x", &"a".repeat(17), "/dev/sdf;rm"] {
+            assert!(device_name(bad).is_err(), "{bad:?}");
         }
     }
 }

@@ -1,6 +1,9 @@
 //! Sync leases: one sync per (account, scope) at a time, also across replicas sharing one
-//! database. A lease expires; anyone may take over an expired lease. One upsert statement
-//! decides, so it is atomic on SQLite and on PostgreSQL.
+//! database. A lease expires; anyone may take over an expired lease, and the lease of a dead
+//! holder at once. Sync runs hold leases under their run id, which is their task's id, so the
+//! task's own lease tells whether the holder lives: a holder whose task has ended, is no longer
+//! running, or is running under an expired task lease (its process died) holds nothing. One
+//! upsert statement decides, so it is atomic on SQLite and on PostgreSQL.
 
 use std::time::Duration;
 
@@ -27,15 +30,17 @@ fn micros(d: Duration) -> i64 {
 }
 
 impl Leases<'_> {
-    /// Takes the lease if it is free, expired, or already ours (then it is extended).
-    /// Answers whether `owner` holds it now.
+    /// Takes the lease if it is free, expired, already ours (then it is extended) or held by
+    /// a dead task. Answers whether `owner` holds it now.
     pub async fn acquire(&self, account: CloudAccountId, scope: &str, owner: &str, ttl: Duration) -> StoreResult<bool> {
         let t = to_micros(now());
         let done = with_db!(self.store.db(), pool => sqlx::query(
             "INSERT INTO sync_leases (cloudaccount_id, scope, owner, acquired_at, expires_at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (cloudaccount_id, scope) DO UPDATE SET owner = excluded.owner, acquired_at = excluded.acquired_at, \
              expires_at = excluded.expires_at \
-             WHERE sync_leases.expires_at <= $4 OR sync_leases.owner = excluded.owner")
+             WHERE sync_leases.expires_at <= $4 OR sync_leases.owner = excluded.owner \
+                OR EXISTS (SELECT 1 FROM tasks WHERE tasks.id = sync_leases.owner \
+                           AND (tasks.status <> 'running' OR tasks.lease_expires_at <= $4))")
             .bind(account.to_string()).bind(scope).bind(owner).bind(t).bind(t.saturating_add(micros(ttl)))
             .execute(pool).await?.rows_affected());
         Ok(done == 1)

@@ -15,7 +15,7 @@ use strato_types::{CloudAccountId, CloudRegionId, Filter, FilterOp, ListQuery, P
 
 use super::{listed_kinds, ChildDef, ColType, KindDef, ResourceId, Synced, Value};
 use crate::db::{bind_all, from_micros, parse_id, with_db, SqlValue};
-use crate::error::{StoreError, StoreResult};
+use crate::error::{describe_cloud_object, the_one_named, StoreError, StoreResult, AMBIGUOUS_SHOWN};
 use crate::list::{field, lookup, tags_field, Field, FieldType, KindSpec, Visibility};
 use crate::resource::{CloudResourceCommon, CommonRow, COMMON_DETAILS, COMMON_FIELDS, COMMON_JOINS};
 
@@ -198,24 +198,27 @@ impl Synced<'_> {
         self.attach_children(q, rows).await?.pop().ok_or_else(|| StoreError::not_found(def.kind, id))
     }
 
-    /// By id, or else by name (the oldest visible match: synced names repeat across accounts
-    /// and may look like ids), within `visibility`, with details.
+    /// By id, or else by name, within `visibility`, with details. Synced names repeat across
+    /// accounts and regions: several visible objects of that name are a `Conflict` listing
+    /// them, never an arbitrary one of them.
     pub async fn find(&self, def: &'static KindDef, key: &str, visibility: &Visibility) -> StoreResult<SyncedRecord> {
         let q = require(def)?;
-        let mut filters = Vec::with_capacity(2);
         if let Ok(id) = key.parse::<ResourceId>() {
-            filters.push(equals("id", id.to_string()));
-        }
-        filters.push(equals("name", key.to_string()));
-        for filter in filters {
-            let query = ListQuery { filters: vec![filter], limit: 1, details: true, ..ListQuery::default() };
+            let query = ListQuery { filters: vec![equals("id", id.to_string())], limit: 1, details: true, ..ListQuery::default() };
             let built = q.spec.build(self.store.backend(), &query, visibility)?;
             let rows = self.fetch(q, &built.page_sql, &built.page_values).await?;
             if let Some(record) = self.attach_children(q, rows).await?.pop() {
                 return Ok(record);
             }
         }
-        Err(StoreError::not_found(def.kind, format!("{:?}", key.chars().take(64).collect::<String>())))
+        let limit = u32::try_from(AMBIGUOUS_SHOWN + 1).unwrap_or(u32::MAX);
+        let query = ListQuery { filters: vec![equals("name", key.to_string())], limit, details: true, ..ListQuery::default() };
+        let built = q.spec.build(self.store.backend(), &query, visibility)?;
+        let rows = self.fetch(q, &built.page_sql, &built.page_values).await?;
+        let matches = self.attach_children(q, rows).await?;
+        the_one_named(def.kind, key, matches, |r| {
+            describe_cloud_object(r.id, r.common.cloudaccount_name.as_deref(), r.cloudregion_name.as_deref())
+        })
     }
 
     /// One row of an account's region by id, name or external id (references in operation

@@ -259,10 +259,13 @@ both!(details_find_visibility_and_children, |env: crate::common::Env| async move
     assert_eq!(other.items[0].children, vec![("disks", serde_json::json!([])), ("secgroups", serde_json::json!([]))]);
     assert!(synced.list(&VPCS, &q(&[]), &Visibility::All).await.unwrap().items.iter().all(|v| v.children.is_empty()));
 
-    // find: by id, by name (oldest visible match), within visibility
+    // find: by id, by name within visibility; a name several visible rows share is a conflict
+    // listing them, never an arbitrary one
     assert_eq!(synced.find(&SERVERS, &f.srv00, &Visibility::All).await.unwrap().name, "srv-00");
     assert_eq!(synced.find(&SERVERS, &f.srv00.to_uppercase(), &Visibility::All).await.unwrap().id, id);
-    assert_eq!(synced.find(&SERVERS, "srv-00", &Visibility::All).await.unwrap().id.to_string(), f.srv00);
+    let err = synced.find(&SERVERS, "srv-00", &Visibility::All).await.unwrap_err();
+    assert!(matches!(&err, StoreError::Conflict { kind: "server", .. }), "{err}");
+    assert!(err.to_string().contains(&f.srv00) && err.to_string().contains(&f.srv00_b), "{err}");
     let b = synced.find(&SERVERS, "srv-00", &Visibility::Projects(vec![f.p2.id])).await.unwrap();
     assert_eq!((b.id.to_string(), b.common.project_name.as_deref()), (f.srv00_b.clone(), Some("p2")));
     assert_eq!(synced.find(&VPCS, "vpc-a", &Visibility::Domain(f.p1.domain_id)).await.unwrap().id.to_string(), f.vpc_a);

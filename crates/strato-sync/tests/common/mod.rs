@@ -113,9 +113,9 @@ pub fn cloud(p: Population) -> Arc<FakeCloud> {
     Arc::new(cloud)
 }
 
-pub fn reconciler(store: &Store, cloud: &Arc<FakeCloud>, owner: &str, wrap: Option<Wrap>) -> Reconciler {
+pub fn reconciler(store: &Store, cloud: &Arc<FakeCloud>, wrap: Option<Wrap>) -> Reconciler {
     let source = FakeSource { cloud: cloud.clone(), requests: Arc::new(RequestLayer::default()), wrap };
-    Reconciler::new(store.clone(), Arc::new(source), SyncConfig { owner: owner.into(), ..SyncConfig::default() })
+    Reconciler::new(store.clone(), Arc::new(source), SyncConfig::default())
 }
 
 /// A driver on the fake cloud for out-of-band changes.

@@ -150,9 +150,9 @@ pub fn registry() -> ProviderRegistry {
 }
 
 /// The production driver source (provider registry, decrypted credentials).
-pub fn reconciler(store: &Store, owner: &str, requests: Arc<RequestLayer>) -> Reconciler {
+pub fn reconciler(store: &Store, requests: Arc<RequestLayer>) -> Reconciler {
     let drivers = RegistryDrivers { registry: registry(), requests };
-    Reconciler::new(store.clone(), Arc::new(drivers), SyncConfig { owner: owner.into(), ..SyncConfig::default() })
+    Reconciler::new(store.clone(), Arc::new(drivers), SyncConfig::default())
 }
 
 /// Like `RegistryDrivers`, with a small page size: `RegistryDrivers` always asks for the

@@ -113,6 +113,9 @@ impl App {
     /// `POST /disks/{id}/attach`: to a server of the same account and region.
     pub async fn attach_disk(&self, principal: &Principal, key: &str, input: DiskAttach) -> ApiResult<TaskView> {
         let record = self.find_resource(principal, &DISKS, key).await?;
+        if let Some(device) = &input.device {
+            crate::app::validate::device_name(device)?;
+        }
         if record.status == "in_use" {
             let on = self.store.synced().attached_server(record.id).await?.map(|s| s.1).unwrap_or_default();
             return Err(ApiError::Conflict(format!("disk {:?} is attached to server {on}; detach it first", record.name)));
