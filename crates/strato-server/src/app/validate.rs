@@ -71,6 +71,24 @@ pub fn device_name(value: &str) -> ApiResult<()> {
     }
 }
 
+/// Tags a user asks Strato to put on a cloud resource: at most 50, keys 1-128 and values up to
+/// 256 bytes, without control characters (AWS's limits; others are wider).
+pub fn tags(tags: &std::collections::BTreeMap<String, String>) -> ApiResult<()> {
+    if tags.len() > 50 {
+        return Err(ApiError::invalid_field("tags", "at most 50 tags"));
+    }
+    let bad_text = |s: &str| s.chars().any(char::is_control);
+    for (key, value) in tags {
+        if key.is_empty() || key.len() > 128 || value.len() > 256 || bad_text(key) || bad_text(value) {
+            return Err(ApiError::invalid_field(
+                "tags",
+                "tag keys must be 1-128 bytes and values at most 256 bytes, without control characters",
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub fn password(value: &str) -> ApiResult<()> {
     if value.is_empty() || value.len() > 1024 {
         return Err(ApiError::invalid_field("password", "password must be 1-1024 bytes"));

@@ -187,6 +187,7 @@ impl App {
     /// `POST /disks`: inserts the disk's row (status creating) and starts `disk.create`.
     pub async fn create_disk(&self, principal: &Principal, input: DiskCreate) -> ApiResult<TaskView> {
         crate::app::validate::name("name", &input.name)?;
+        crate::app::validate::tags(&input.tags)?;
         if input.size == 0 || input.size > 65_536 {
             return Err(ApiError::invalid_field("size", "a disk is 1 to 65536 GiB"));
         }

@@ -198,6 +198,7 @@ impl App {
     /// starts `server.create`.
     pub async fn create_server(&self, principal: &Principal, input: ServerCreate) -> ApiResult<TaskView> {
         crate::app::validate::name("name", &input.name)?;
+        crate::app::validate::tags(&input.tags)?;
         let target = self.creation_target(principal, &input.cloudaccount, input.region.as_deref(), input.project.as_deref()).await?;
         let synced = self.store.synced();
         let visibility = crate::app::cloudregions::show_visibility(principal)?;
