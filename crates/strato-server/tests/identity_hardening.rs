@@ -284,3 +284,33 @@ both_backends!(
     login_sessions_are_listed_and_revoked,
     role_assignments_can_be_searched,
 );
+
+// Item 10: STRATO_ADMIN_PASSWORD meets the password policy; a weak one stops the start clearly,
+// without quoting it.
+#[tokio::test]
+async fn a_weak_bootstrap_admin_password_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = |password: &str| strato_server::app::AppConfig {
+        data_dir: dir.path().to_path_buf(),
+        database_url: None,
+        token_ttl: std::time::Duration::from_secs(60),
+        rotate_master_key: false,
+        token_cache_ttl: std::time::Duration::from_secs(5),
+        master_key: Some(strato_store::MasterKey::generate()),
+        admin_password: Some(strato_store::SecretString::new(password)),
+        providers: common::test_providers(),
+        sync_region_parallelism: 1,
+        sync_tick: None,
+        task_workers: 1,
+        password_min_length: strato_server::app::validate::PASSWORD_MIN_LENGTH,
+    };
+    for weak in ["short-pw", "my-admin-password"] {
+        let Err(error) = strato_server::app::App::open(config(weak)).await else {
+            panic!("{weak:?} was accepted as the admin password");
+        };
+        let text = error.to_string();
+        assert!(text.contains("STRATO_ADMIN_PASSWORD") && !text.contains(weak), "{text}");
+    }
+    let (app, _) = strato_server::app::App::open(config("a-strong-root-password")).await.expect("a strong one is fine");
+    app.close().await;
+}
