@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub const ADMIN_PASSWORD: &str = "bench-admin-password-1";
+pub const ADMIN_PASSWORD: &str = "bench-root-password-1";
 
 pub struct ServedStrato {
     child: Child,

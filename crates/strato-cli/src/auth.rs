@@ -1,4 +1,4 @@
-//! `strato login` and `strato whoami`.
+//! `strato login`, `strato logout`, `strato password-change` and `strato whoami`.
 
 use crate::config::{self, ClientConfig};
 use crate::output::{self, Format};
@@ -23,6 +23,21 @@ pub fn login_command() -> Command {
                 .help("Read the password from standard input (required)"),
         )
         .arg(Arg::new("domain").long("domain").default_value("default").value_name("DOMAIN").help("The user's domain"))
+}
+
+pub fn logout_command() -> Command {
+    Command::new("logout").about("Revoke the saved login token on the server and remove it from the client config")
+}
+
+pub fn password_change_command() -> Command {
+    Command::new("password-change")
+        .about("Change your own password; the server ends your other sessions and API tokens")
+        .arg(
+            Arg::new("stdin")
+                .long("stdin")
+                .action(ArgAction::SetTrue)
+                .help("Read the current password, then the new one, one per line from standard input (required)"),
+        )
 }
 
 pub fn whoami_command() -> Command {
@@ -68,6 +83,58 @@ pub async fn login(matches: &ArgMatches, format: Format) -> Result<()> {
             output::emit(&output::serialise(&shown, format)?)?;
         }
     }
+    Ok(())
+}
+
+/// Revokes the token in use, then forgets the saved one. A token the server no longer accepts
+/// (expired, revoked) is forgotten all the same.
+pub async fn logout(session: &Session) -> Result<()> {
+    let revoked = match session.client.logout().await {
+        Ok(_) => true,
+        Err(strato_client::ClientError::Api(e)) if e.class == "UnauthorizedError" => false,
+        Err(e) => return Err(e.into()),
+    };
+    let path = config::config_path()?;
+    let mut saved = config::load(&path)?;
+    let had_saved = saved.token.is_some();
+    if had_saved {
+        saved.token = None;
+        saved.expires_at = None;
+        config::save(&path, &saved)?;
+    }
+    let shown = serde_json::json!({"revoked": revoked, "removed_from_config": had_saved, "config": path.display().to_string()});
+    match session.format {
+        Format::Table => {
+            let what = if revoked { "Logged out" } else { "The token was no longer valid" };
+            let saved_note = if had_saved { format!("; removed it from {}", path.display()) } else { String::new() };
+            output::emit(&format!("{what}{saved_note}\n"))?
+        }
+        format => output::emit(&output::serialise(&shown, format)?)?,
+    }
+    Ok(())
+}
+
+/// `PUT /users/<own id>` with `current_password` and `password`, both read from stdin.
+pub async fn password_change(session: &Session, matches: &ArgMatches) -> Result<()> {
+    if !matches.get_flag("stdin") {
+        return Err(usage_error(
+            "give --stdin with the current and the new password on two lines of standard input \
+             (passwords are never taken as arguments)",
+        ));
+    }
+    let text = read_secret_from_stdin("passwords")?;
+    let mut lines = text.lines().map(|l| l.strip_suffix('\r').unwrap_or(l));
+    let (Some(current), Some(new), None) = (lines.next(), lines.next(), lines.next()) else {
+        return Err(usage_error("standard input must hold two lines: the current password, then the new one"));
+    };
+    if current.is_empty() || new.is_empty() {
+        return Err(usage_error("neither password may be empty"));
+    }
+    let me = session.client.whoami().await?;
+    let id = me.pointer("/user/id").and_then(Value::as_str).unwrap_or_default().to_string();
+    let body = serde_json::json!({"current_password": current, "password": new});
+    session.client.update("users", &id, &body).await?;
+    output::emit("Password changed; your other sessions and API tokens were revoked\n")?;
     Ok(())
 }
 

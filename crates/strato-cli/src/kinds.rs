@@ -203,6 +203,7 @@ static BESPOKE_KINDS: &[Kind] = &[
         columns: &[
             col("id"),
             col("name"),
+            col("kind"),
             reference("user_id", "user"),
             col("expires_at"),
             col("last_used_at"),
@@ -210,7 +211,7 @@ static BESPOKE_KINDS: &[Kind] = &[
         ],
         create: &[
             required("name", "name", Value::Text, "Token name"),
-            field("expires-in", "expires_in_secs", Value::Count, "Lifetime in seconds (default: never expires)"),
+            field("expires-in", "expires_in_secs", Value::Count, "Lifetime in seconds (default: 90 days)"),
         ],
         update: &[],
         secret_shown_once: Some("token"),

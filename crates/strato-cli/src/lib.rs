@@ -75,6 +75,8 @@ fn cli() -> Command {
         .subcommand(passthrough("serve", "Run the control plane (see `strato serve --help`)"))
         .subcommand(passthrough("cloudcli", "Call a cloud driver directly, without the server"))
         .subcommand(auth::login_command())
+        .subcommand(auth::logout_command())
+        .subcommand(auth::password_change_command())
         .subcommand(auth::whoami_command());
     for action in actions::commands() {
         cmd = cmd.subcommand(action);
@@ -124,6 +126,14 @@ async fn run(args: Vec<OsString>) -> Result<ExitCode> {
         "login" => auth::login(sub, format).await.map(|()| ExitCode::SUCCESS),
         "whoami" => {
             auth::whoami(&session(format)?).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        "logout" => {
+            auth::logout(&session(format)?).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        "password-change" => {
+            auth::password_change(&session(format)?, sub).await?;
             Ok(ExitCode::SUCCESS)
         }
         other if operations::is_operation(other) => {
@@ -209,7 +219,7 @@ mod tests {
     fn every_documented_command_exists() {
         let cmd = cli();
         for name in [
-            "login", "whoami", "cloudcli", "domain-list", "domain-show", "domain-create", "domain-update",
+            "login", "logout", "password-change", "whoami", "cloudcli", "domain-list", "domain-show", "domain-create", "domain-update",
             "domain-delete", "project-create", "user-create", "role-assign", "role-assignment-list",
             "role-assignment-delete", "token-create", "token-list", "token-delete", "cloudaccount-create",
             "cloudaccount-update", "cloudregion-list", "cloudregion-show", "zone-list", "zone-show",

@@ -122,6 +122,11 @@ impl Client {
         })
     }
 
+    /// `POST /auth/logout`: revokes the token this client sends; answers the revoked token.
+    pub async fn logout(&self) -> Result<Value> {
+        self.send(Method::POST, &["auth", "logout"], &[], None, true).await
+    }
+
     /// `GET /auth/whoami`.
     pub async fn whoami(&self) -> Result<Value> {
         self.send(Method::GET, &["auth", "whoami"], &[], None, true).await

@@ -42,6 +42,10 @@ pub struct ServeArgs {
     /// registered only when qemu is installed, and only on the start that creates the store).
     #[arg(long, env = "STRATO_NO_LOCAL_ACCOUNT")]
     pub no_local_account: bool,
+    /// Fewest characters a new password may have (also checked: not only whitespace, not the
+    /// user's name).
+    #[arg(long, env = "STRATO_PASSWORD_MIN_LENGTH", default_value_t = 12, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=256))]
+    pub password_min_length: usize,
     /// Log line format.
     #[arg(long, env = "STRATO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

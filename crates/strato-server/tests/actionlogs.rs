@@ -174,8 +174,8 @@ async fn logins_are_logged_and_secrets_never_are(backend: Backend) {
     let mut rotated = fake_account("a1", "pa");
     rotated["credentials"]["secret_access_key"] = json!(format!("{SECRET}-rotated"));
     t.put("/cloudaccounts/a1", &alice, json!({"credentials": rotated["credentials"]})).await.assert_status(200);
-    t.post("/users", &admin, json!({"name": "carol", "password": "carol-password-xyz"})).await.assert_status(201);
-    t.put("/users/carol", &admin, json!({"password": "carol-new-password-xyz"})).await.assert_status(200);
+    t.post("/users", &admin, json!({"name": "carol", "password": "c-first-password-xyz"})).await.assert_status(201);
+    t.put("/users/carol", &admin, json!({"password": "c-second-password-xyz"})).await.assert_status(200);
     let token = t.post("/tokens", &alice, json!({"name": "ci"})).await;
     let token_secret = token.assert_status(201)["token"].as_str().unwrap().to_string();
 
@@ -198,10 +198,10 @@ async fn logins_are_logged_and_secrets_never_are(backend: Backend) {
         SECRET,
         "wrong-password-xyz",
         "other-password-xyz",
-        "carol-password-xyz",
-        "carol-new-password-xyz",
+        "c-first-password-xyz",
+        "c-second-password-xyz",
         common::ADMIN_PASSWORD,
-        "alice-password",
+        common::user_password("alice").as_str(),
         token_secret.as_str(),
     ] {
         assert!(!everything.text.contains(secret), "{secret:?} reached the action log: {}", everything.text);

@@ -69,7 +69,7 @@ async fn invalid_names_are_400(backend: Backend) {
     let long = "a".repeat(129);
     for name in ["", "1abc", "-x", "a b", "a/b", "ünï", long.as_str(), "0190a5d0-0000-7000-8000-000000000000"] {
         t.post("/projects", &t.admin_token, json!({"name": name})).await.assert_error(400, "InvalidInputError");
-        t.post("/users", &t.admin_token, json!({"name": name, "password": "pw-123456"}))
+        t.post("/users", &t.admin_token, json!({"name": name, "password": "pw-123456-Zq7xK2"}))
             .await
             .assert_error(400, "InvalidInputError");
     }
@@ -99,7 +99,7 @@ async fn duplicates_are_409(backend: Backend) {
     let t = TestApp::start(backend).await;
     t.post("/projects", &t.admin_token, json!({"name": "dup"})).await.assert_status(201);
     t.post("/projects", &t.admin_token, json!({"name": "dup"})).await.assert_error(409, "ConflictError");
-    t.post("/users", &t.admin_token, json!({"name": "admin", "password": "x-123456"}))
+    t.post("/users", &t.admin_token, json!({"name": "admin", "password": "x-123456-Zq7xK2"}))
         .await
         .assert_error(409, "ConflictError");
     // Renaming onto an existing name is a conflict too.
@@ -162,7 +162,7 @@ async fn odd_requests_never_500(backend: Backend) {
     let t = TestApp::start(backend).await;
     let admin = t.admin_token.clone();
     t.post("/projects", &admin, json!({"name": "p1"})).await.assert_status(201);
-    t.post("/users", &admin, json!({"name": "u1", "password": "u1-password"})).await.assert_status(201);
+    t.post("/users", &admin, json!({"name": "u1", "password": "u1-password-Zq7"})).await.assert_status(201);
     t.post("/role_assignments", &admin, json!({"user": "u1", "project": "p1", "role": "member"})).await.assert_status(201);
     let long = "x".repeat(5000);
     let gets = [
@@ -197,7 +197,7 @@ async fn odd_requests_never_500(backend: Backend) {
         ("/projects", json!(null)),
         ("/users", json!({"name": "u2", "password": ""})),
         ("/users", json!({"name": "u2", "password": "x".repeat(2000)})),
-        ("/users", json!({"name": "u2", "password": "pw-123456", "email": "a\u{0}b"})),
+        ("/users", json!({"name": "u2", "password": "pw-123456-Zq7xK2", "email": "a\u{0}b"})),
         ("/tokens", json!({"name": "t", "expires_in_secs": 0})),
         ("/tokens", json!({"name": "t", "expires_in_secs": u64::MAX})),
         ("/tokens", json!({"name": "t", "expires_in_secs": -1})),

@@ -66,7 +66,7 @@ async fn member_cannot_widen_scope(backend: Backend) {
     }
     // A member cannot create projects, users or domains.
     t.post("/projects", &alice, json!({"name": "mine"})).await.assert_error(403, "ForbiddenError");
-    t.post("/users", &alice, json!({"name": "eve", "password": "pw-123456"})).await.assert_error(403, "ForbiddenError");
+    t.post("/users", &alice, json!({"name": "eve", "password": "pw-123456-Zq7xK2"})).await.assert_error(403, "ForbiddenError");
     t.post("/domains", &alice, json!({"name": "d2"})).await.assert_error(403, "ForbiddenError");
 }
 
@@ -89,7 +89,7 @@ async fn domain_admin_scope(backend: Backend) {
     let admin = t.admin_token.clone();
     t.post("/domains", &admin, json!({"name": "d2"})).await.assert_status(201);
     t.post("/projects", &admin, json!({"name": "p2", "domain": "d2"})).await.assert_status(201);
-    t.post("/users", &admin, json!({"name": "dora", "password": "dora-password", "domain": "d2"})).await.assert_status(201);
+    t.post("/users", &admin, json!({"name": "dora", "password": "d2-Zq7xK2mN9-pw", "domain": "d2"})).await.assert_status(201);
     t.post("/role_assignments", &admin, json!({"user": "dora", "domain": "d2", "role": "admin"}))
         .await
         .assert_status(201);
@@ -98,7 +98,7 @@ async fn domain_admin_scope(backend: Backend) {
             axum::http::Method::POST,
             "/auth/login",
             None,
-            Some(json!({"username": "dora", "password": "dora-password", "domain": "d2"})),
+            Some(json!({"username": "dora", "password": "d2-Zq7xK2mN9-pw", "domain": "d2"})),
         )
         .await;
     let dora = answer.assert_status(200)["token"].as_str().unwrap().to_string();

@@ -77,9 +77,9 @@ async fn identity_crud(backend: Backend) {
     let renamed = t.put("/projects/p1", &admin, json!({"name": "p1b"})).await;
     assert_eq!(renamed.assert_status(200)["name"], "p1b");
     // Users: the password is never returned.
-    let u = t.post("/users", &admin, json!({"name": "carol", "password": "carol-pw-1", "email": "c@example.com"})).await;
+    let u = t.post("/users", &admin, json!({"name": "carol", "password": "c-pw-1-Zq7xK2mN9", "email": "c@example.com"})).await;
     let u_body = u.assert_status(201).clone();
-    assert!(u_body.get("password").is_none() && !u.text.contains("carol-pw-1"));
+    assert!(u_body.get("password").is_none() && !u.text.contains("c-pw-1-Zq7xK2mN9"));
     assert_eq!(u_body["email"], "c@example.com");
     // Role assignments.
     let ra = t.post("/role_assignments", &admin, json!({"user": "carol", "project": "p1b", "role": "member"})).await;
@@ -94,7 +94,7 @@ async fn identity_crud(backend: Backend) {
         .await
         .assert_error(400, "InvalidInputError");
     // Carol logs in and sees her project.
-    let carol = t.login("carol", "carol-pw-1").await;
+    let carol = t.login("carol", "c-pw-1-Zq7xK2mN9").await;
     let who = t.get("/auth/whoami", &carol).await;
     let who = who.assert_status(200);
     assert_eq!(who["roles"].as_array().unwrap().len(), 1);

@@ -19,7 +19,10 @@ async fn api_tokens_create_list_revoke(backend: Backend) {
     let body = created.assert_status(201).clone();
     let secret = body["token"].as_str().expect("secret shown once").to_string();
     let id = body["id"].as_str().unwrap().to_string();
-    assert!(body["expires_at"].is_null());
+    // No expiry asked for: the default of 90 days.
+    let expires_at: chrono::DateTime<chrono::Utc> = body["expires_at"].as_str().expect("expires_at").parse().unwrap();
+    let days = (expires_at - chrono::Utc::now()).num_days();
+    assert!((89..=90).contains(&days), "{body}");
 
     // The API token works and says who it is.
     let who = t.get("/auth/whoami", &secret).await;
@@ -77,7 +80,7 @@ async fn disabled_users_lose_access(backend: Backend) {
         axum::http::Method::POST,
         "/auth/login",
         None,
-        Some(json!({"username": "alice", "password": "alice-password"})),
+        Some(json!({"username": "alice", "password": common::user_password("alice")})),
     )
     .await
     .assert_error(401, "UnauthorizedError");

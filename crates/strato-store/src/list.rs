@@ -204,6 +204,15 @@ impl KindSpec {
         })
     }
 
+    /// What `search` looks in: the kind's `name`; a kind without one (role assignments) in the
+    /// names it references (its lookup fields).
+    fn search_exprs(&self) -> Vec<&'static str> {
+        match self.fields.iter().find(|f| f.name == "name") {
+            Some(name) => vec![name.expr],
+            None => self.fields.iter().filter(|f| f.ty == FieldType::Text && !f.orderable).map(|f| f.expr).collect(),
+        }
+    }
+
     pub(crate) fn build(&self, backend: Backend, query: &ListQuery, visibility: &Visibility) -> StoreResult<Built> {
         self.build_with(backend, query, visibility, &[])
     }
@@ -313,7 +322,11 @@ impl KindSpec {
 
         if let Some(search) = &query.search {
             let p = w.bind(SqlValue::Text(format!("%{}%", escape_like(search))));
-            w.parts.push(format!("t.name {like} {p} ESCAPE '\\'"));
+            let ors: Vec<String> = self.search_exprs().iter().map(|e| format!("{e} {like} {p} ESCAPE '\\'")).collect();
+            if ors.is_empty() {
+                return Err(StoreError::invalid("search", format!("{} cannot be searched", self.kind)));
+            }
+            w.parts.push(format!("({})", ors.join(" OR ")));
         }
 
         let order_field = match &query.order_by {

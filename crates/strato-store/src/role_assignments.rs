@@ -142,6 +142,15 @@ impl RoleAssignments<'_> {
         rows.into_iter().map(Row::into_record).collect()
     }
 
+    /// The enabled users holding `role` on `project` (e.g. the system admins).
+    pub async fn enabled_holders(&self, project: ProjectId, role: Role) -> StoreResult<Vec<UserId>> {
+        let ids: Vec<(String,)> = with_db!(self.store.db(), pool => sqlx::query_as(
+            "SELECT DISTINCT r.user_id FROM role_assignments r JOIN users u ON u.id = r.user_id \
+             WHERE r.project_id = $1 AND r.role = $2 AND u.enabled")
+            .bind(project.to_string()).bind(role.as_str()).fetch_all(pool).await?);
+        ids.into_iter().map(|(id,)| parse_id(&id, "role_assignments.user_id")).collect()
+    }
+
     pub async fn list(&self, query: &ListQuery, visibility: &Visibility) -> StoreResult<Page<RoleAssignment>> {
         let db = self.store.db();
         run_list!(db, SPEC.build(db.backend(), query, visibility)?, query, Row, Row::into_record)

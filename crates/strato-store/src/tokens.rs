@@ -204,6 +204,15 @@ impl Tokens<'_> {
         self.get(id).await
     }
 
+    /// Revokes every live token (login and API) of a user, except `keep`; answers how many.
+    pub async fn revoke_all_of_user(&self, user: UserId, keep: Option<TokenId>) -> StoreResult<u64> {
+        let t = to_micros(now());
+        let keep = keep.map(|k| k.to_string()).unwrap_or_default();
+        Ok(with_db!(self.store.db(), pool => sqlx::query(
+            "UPDATE tokens SET revoked_at = $1, updated_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND id <> $3")
+            .bind(t).bind(user.to_string()).bind(keep).execute(pool).await.map(|r| r.rows_affected())?))
+    }
+
     /// Deletes expired and revoked tokens older than `older_than`; answers how many.
     pub async fn purge(&self, older_than: Duration) -> StoreResult<u64> {
         let cutoff = to_micros(now() - older_than);

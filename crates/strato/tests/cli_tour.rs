@@ -72,7 +72,7 @@ fn cli_tour_works_verbatim() {
     for expected in ["demo", "alice", "fake1", "Total:", "\"provider\": \"fake\"", "staging", "production"] {
         assert!(stdout.contains(expected), "tour output lacks {expected:?}:\n{stdout}");
     }
-    for secret in ["fake-secret-key", "alice-tour-password", password.as_str()] {
+    for secret in ["fake-secret-key", "wonderland-tour-password", password.as_str()] {
         assert!(!stdout.contains(secret), "the tour printed a secret:\n{stdout}");
     }
     // The access key is part of the credentials too: never returned.

@@ -43,3 +43,37 @@ fn login_config_and_environment_overrides() {
     let line = cli.run(&["whoami"]).failure("ConfigError");
     assert!(line.contains("config"), "{line}");
 }
+
+/// `strato logout` revokes the saved token on the server and removes it from the config;
+/// `strato password-change --stdin` needs the current password and ends the other sessions.
+#[test]
+fn logout_and_password_change() {
+    let server = serve(Backend::Sqlite);
+    let dir = tempfile::tempdir().unwrap();
+    let admin = Cli { url: server.url.clone(), config: dir.path().join("admin.json"), url_in_env: true };
+    admin.login("admin", ADMIN_PASSWORD).success();
+    admin.run_with_stdin(&["user-create", "--name", "lou", "--password-stdin"], "first-Zq7xK2mN9\n").success();
+
+    let lou = Cli { url: server.url.clone(), config: dir.path().join("lou.json"), url_in_env: true };
+    lou.login("lou", "first-Zq7xK2mN9").success();
+    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&lou.config).unwrap()).unwrap();
+    let token = saved["token"].as_str().expect("saved token").to_string();
+    let other = Cli { url: server.url.clone(), config: dir.path().join("lou-2.json"), url_in_env: true };
+    other.login("lou", "first-Zq7xK2mN9").success();
+
+    // A wrong current password changes nothing; the right one ends the other session only.
+    lou.run_with_stdin(&["password-change", "--stdin"], "wrong-current\nsecond-Zq7xK2mN9\n").failure("ForbiddenError");
+    lou.run_with_stdin(&["password-change", "--stdin"], "only-one-line\n").failure("InvalidInputError");
+    lou.run_with_stdin(&["password-change", "--stdin"], "first-Zq7xK2mN9\nsecond-Zq7xK2mN9\n").success();
+    lou.run(&["whoami"]).success();
+    other.run(&["whoami"]).failure("UnauthorizedError");
+
+    lou.run(&["logout"]).success();
+    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&lou.config).unwrap()).unwrap();
+    assert!(saved.get("token").is_none(), "the token stayed in the config: {saved}");
+    assert_eq!(saved["url"].as_str(), Some(server.url.as_str()), "the server stays saved");
+    // The revoked token no longer works, even when given explicitly.
+    let fresh = Cli { url: server.url.clone(), config: dir.path().join("none.json"), url_in_env: true };
+    fresh.run_env(&["whoami"], &[("STRATO_TOKEN", &token)]).failure("UnauthorizedError");
+    lou.login("lou", "second-Zq7xK2mN9").success();
+}

@@ -17,7 +17,7 @@ fn isolation_on_postgres() {
 }
 
 fn member(server: &TestServer, admin: &Cli, name: &str, project: &str) -> Cli {
-    let password = format!("{name}-password-1");
+    let password = format!("{}-password-Zq7xK2", name.len());
     admin
         .run_with_stdin(&["user-create", "--name", name, "--password-stdin"], &format!("{password}\n"))
         .success();

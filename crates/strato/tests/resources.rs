@@ -122,7 +122,7 @@ fn users_and_role_assignments(admin: &Cli) {
     let alice = admin
         .run_with_stdin(
             &["user-create", "--name", "alice", "--password-stdin", "--email", "alice@example.com", "--output", "json"],
-            "alice-password-1\n",
+            "a-password-Zq7xK2\n",
         )
         .json();
     assert_eq!(alice["name"], "alice");
@@ -141,7 +141,7 @@ fn users_and_role_assignments(admin: &Cli) {
 
     // Alice logs in with the password she was given and sees her project.
     let alice_cli = Cli { config: admin.config.with_file_name("alice.json"), ..admin.clone() };
-    alice_cli.login("alice", "alice-password-1").success();
+    alice_cli.login("alice", "a-password-Zq7xK2").success();
     let mine = alice_cli.json(&["project-list"]);
     assert_eq!(names(&mine, "projects"), ["p1"]);
 
@@ -152,7 +152,7 @@ fn users_and_role_assignments(admin: &Cli) {
 
     // A disabled user cannot log in.
     admin.json(&["user-update", "alice", "--enabled", "false"]);
-    alice_cli.login("alice", "alice-password-1").failure("UnauthorizedError");
+    alice_cli.login("alice", "a-password-Zq7xK2").failure("UnauthorizedError");
     admin.run(&["user-delete", "alice"]).success();
     admin.run(&["user-show", "alice"]).failure("NotFoundError");
 }

@@ -118,6 +118,7 @@ impl App {
             token_id: found.token.id,
             grants,
             system_admin,
+            system_project,
         });
         self.tokens.insert(key, principal.clone(), found.token.expires_at);
         Ok(principal)

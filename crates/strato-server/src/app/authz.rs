@@ -27,6 +27,8 @@ pub struct Principal {
     pub grants: Vec<Grant>,
     /// Admin of project `system` in domain `default`.
     pub system_admin: bool,
+    /// Project `system`: only system admins manage it, whatever their role in its domain.
+    pub system_project: ProjectId,
 }
 
 pub use strato_store::list::Visibility;
@@ -58,24 +60,47 @@ impl Principal {
         self.grants.iter().filter(move |g| g.project_id == Some(project)).map(|g| g.role)
     }
 
+    /// Admin over a project through a wider role: its domain's admin, except that the
+    /// `system` project (whose admins are the system admins) answers to system admins only.
+    fn admin_above(&self, domain: DomainId, project: ProjectId) -> bool {
+        if project == self.system_project {
+            self.system_admin
+        } else {
+            self.is_domain_admin(domain)
+        }
+    }
+
+    /// Domain admins read every project of their domain, `system` included.
     pub fn can_read_project(&self, domain: DomainId, project: ProjectId) -> bool {
         self.is_domain_admin(domain) || self.project_roles(project).next().is_some()
     }
 
     /// Members and admins write; viewers only read.
     pub fn can_write_project(&self, domain: DomainId, project: ProjectId) -> bool {
-        self.is_domain_admin(domain) || self.project_roles(project).any(|r| matches!(r, Role::Admin | Role::Member))
+        self.admin_above(domain, project) || self.project_roles(project).any(|r| matches!(r, Role::Admin | Role::Member))
     }
 
     pub fn is_project_admin(&self, domain: DomainId, project: ProjectId) -> bool {
-        self.is_domain_admin(domain) || self.project_roles(project).any(|r| r == Role::Admin)
+        self.admin_above(domain, project) || self.project_roles(project).any(|r| r == Role::Admin)
     }
 
-    /// The widest scope the caller may use.
-    pub fn widest_scope(&self) -> Scope {
+    /// Whether the caller's roles cover a grant: a domain-wide one needs the domain's admin, one
+    /// on a project needs admin above that project. Changing another user needs every one of
+    /// their grants covered, so no one resets the password of a user with a wider role.
+    pub fn covers(&self, domain: DomainId, project: Option<ProjectId>) -> bool {
+        match project {
+            Some(project) => self.admin_above(domain, project),
+            None => self.is_domain_admin(domain),
+        }
+    }
+
+    /// The scope of a list that names none: what the caller's grants give in their own domain
+    /// (system, their domain when they administer it, else their projects). An admin role in
+    /// another domain never moves it, so the caller's own objects stay in their default lists.
+    pub fn default_scope(&self) -> Scope {
         if self.system_admin {
             Scope::System
-        } else if !self.admin_domains().is_empty() {
+        } else if self.is_domain_admin(self.domain_id) {
             Scope::Domain
         } else {
             Scope::Project
@@ -83,7 +108,7 @@ impl Principal {
     }
 
     pub fn effective_scope(&self, requested: Option<Scope>) -> Scope {
-        requested.unwrap_or_else(|| self.widest_scope())
+        requested.unwrap_or_else(|| self.default_scope())
     }
 
     /// Resolve `scope=` (or its default) into what may be listed; 403 when the caller asks for

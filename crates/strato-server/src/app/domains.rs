@@ -95,6 +95,16 @@ impl App {
         if let Some(description) = &input.description {
             validate::description(description)?;
         }
+        // The bootstrap domain holds the system admins: disabled it would lock everyone out, and
+        // the server finds it by name at start-up.
+        if domain.id == self.system_domain_id() {
+            if input.enabled == Some(false) {
+                return Err(ApiError::Conflict("the default domain cannot be disabled".into()));
+            }
+            if input.name.as_ref().is_some_and(|name| name != &domain.name) {
+                return Err(ApiError::Conflict("the default domain cannot be renamed".into()));
+            }
+        }
         let updated = self
             .store
             .domains()

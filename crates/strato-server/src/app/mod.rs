@@ -67,6 +67,8 @@ pub struct AppConfig {
     pub sync_tick: Option<Duration>,
     /// Task workers of this replica.
     pub task_workers: usize,
+    /// Fewest characters a new password may have (`validate::password_problem`).
+    pub password_min_length: usize,
 }
 
 impl AppConfig {
@@ -83,6 +85,7 @@ impl AppConfig {
             sync_region_parallelism: args.sync_parallelism,
             sync_tick: Some(sync::SCHEDULER_TICK),
             task_workers: args.task_workers,
+            password_min_length: args.password_min_length,
         }
     }
 }
@@ -101,6 +104,7 @@ pub struct App {
     /// Sync and targeted re-reads; operations insert their pending rows through it.
     pub(crate) reconciler: Reconciler,
     pub(crate) sync_tick: Option<Duration>,
+    pub(crate) password_min_length: usize,
 }
 
 /// Ids of the objects the first start creates, resolved once.
@@ -121,6 +125,12 @@ impl App {
         }
         if let Some(password) = &config.admin_password {
             options.admin_password = Some(password.clone());
+        }
+        // STRATO_ADMIN_PASSWORD meets the same policy as every other password.
+        if let Some(password) = &options.admin_password {
+            if let Some(problem) = validate::password_problem(password.expose(), ADMIN_USER, config.password_min_length) {
+                return Err(StoreError::invalid("STRATO_ADMIN_PASSWORD", problem));
+            }
         }
         let (store, report) = Store::open(options).await?;
         if config.rotate_master_key {
@@ -158,6 +168,7 @@ impl App {
             engine,
             reconciler,
             sync_tick: config.sync_tick,
+            password_min_length: config.password_min_length,
         };
         Ok((app, report))
     }

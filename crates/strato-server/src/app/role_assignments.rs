@@ -61,8 +61,17 @@ impl App {
         if allowed {
             Ok(())
         } else {
-            Err(ApiError::forbidden("changing role assignments needs the admin role on the project or its domain"))
+            Err(ApiError::forbidden(
+                "changing role assignments needs the admin role on the project or its domain \
+                 (on project `system`: the system admin role)",
+            ))
         }
+    }
+
+    /// Whether `user` is the only enabled system admin (whom nothing may remove or disable).
+    pub(crate) async fn is_last_system_admin(&self, user: strato_types::UserId) -> ApiResult<bool> {
+        let admins = self.store.role_assignments().enabled_holders(self.system_project_id(), Role::Admin).await?;
+        Ok(admins == [user])
     }
 
     pub async fn show_role_assignment(&self, principal: &Principal, key: &str, details: bool) -> ApiResult<RoleAssignmentView> {
@@ -88,13 +97,17 @@ impl App {
             }
         };
         Self::check_can_grant(principal, domain_id, project_id)?;
-        // The user is looked up in the assignment's domain.
+        // The user is looked up in the assignment's domain, and must belong to it (also when
+        // given by id): a grant never reaches across domains.
         let user = self
             .store
             .users()
             .find(domain_id, &input.user)
             .await
             .map_err(|e| not_found_as(e, "user", &input.user))?;
+        if user.domain_id != domain_id {
+            return Err(ApiError::NotFound(format!("user {:?} not found in the assignment's domain", input.user)));
+        }
         let assignment = self
             .store
             .role_assignments()
@@ -107,11 +120,11 @@ impl App {
     pub async fn delete_role_assignment(&self, principal: &Principal, key: &str) -> ApiResult<RoleAssignmentView> {
         let assignment = self.find_role_assignment(principal, key).await?;
         Self::check_can_grant(principal, assignment.domain_id, assignment.project_id)?;
-        if assignment.user_id == self.admin_user_id()
-            && assignment.project_id == Some(self.system_project_id())
+        if assignment.project_id == Some(self.system_project_id())
             && assignment.role == Role::Admin
+            && self.is_last_system_admin(assignment.user_id).await?
         {
-            return Err(ApiError::Conflict("the admin user's system admin role cannot be removed".into()));
+            return Err(ApiError::Conflict("the last system admin's role cannot be removed".into()));
         }
         self.store.role_assignments().delete(assignment.id).await?;
         self.tokens.clear();

@@ -3,7 +3,7 @@
 
 use strato_store::secrets::SecretString;
 use strato_store::users::{NewUser, User, UserUpdate as StoreUserUpdate};
-use strato_types::api::{UserCreate, UserList, UserUpdate, UserView};
+use strato_types::api::{Password, UserCreate, UserList, UserUpdate, UserView};
 use strato_types::{Filter, FilterOp};
 
 use super::authz::{Principal, Visibility};
@@ -75,7 +75,7 @@ impl App {
             return Err(ApiError::forbidden("creating a user needs the admin role in their domain"));
         }
         validate::name("name", &input.name)?;
-        validate::password(&input.password.0)?;
+        validate::password("password", &input.password.0, &input.name, self.password_min_length)?;
         if let Some(display_name) = &input.display_name {
             validate::text("display_name", display_name, TEXT_MAX)?;
         }
@@ -102,17 +102,43 @@ impl App {
         Ok(view(user, false))
     }
 
+    /// Another user may be changed only by a caller whose roles cover every one of that user's
+    /// grants: a domain admin cannot reset the password of (or disable, rename, delete) a system
+    /// admin or an admin of another domain.
+    async fn check_can_manage(&self, principal: &Principal, user: &User, action: &str) -> ApiResult<()> {
+        if !principal.is_domain_admin(user.domain_id) {
+            return Err(ApiError::forbidden(format!("{action} a user needs the admin role in their domain")));
+        }
+        if principal.system_admin || user.id == principal.user_id {
+            return Ok(());
+        }
+        let grants = self.store.role_assignments().for_user(user.id).await?;
+        if grants.iter().any(|g| !principal.covers(g.domain_id, g.project_id)) {
+            return Err(ApiError::forbidden(format!("{action} a user who holds a wider role than yours is not allowed")));
+        }
+        Ok(())
+    }
+
     pub async fn update_user(&self, principal: &Principal, key: &str, input: UserUpdate) -> ApiResult<UserView> {
         let user = self.find_user(principal, key).await?;
-        let admin = principal.is_domain_admin(user.domain_id);
-        if !admin && (input.name.is_some() || input.enabled.is_some()) {
-            return Err(ApiError::forbidden("renaming or disabling a user needs the admin role in their domain"));
+        let own = user.id == principal.user_id;
+        if !own || input.name.is_some() || input.enabled.is_some() {
+            self.check_can_manage(principal, &user, "changing").await?;
         }
         if let Some(name) = &input.name {
             validate::name("name", name)?;
+            if user.id == self.admin_user_id() && name != &user.name {
+                return Err(ApiError::Conflict("the admin user cannot be renamed".into()));
+            }
         }
         if let Some(password) = &input.password {
-            validate::password(&password.0)?;
+            let name = input.name.as_deref().unwrap_or(&user.name);
+            validate::password("password", &password.0, name, self.password_min_length)?;
+            if own {
+                self.check_current_password(&user, input.current_password.as_ref()).await?;
+            }
+        } else if input.current_password.is_some() {
+            return Err(ApiError::invalid_field("current_password", "current_password goes with a new password"));
         }
         if let Some(display_name) = &input.display_name {
             validate::text("display_name", display_name, TEXT_MAX)?;
@@ -120,9 +146,10 @@ impl App {
         if let Some(email) = &input.email {
             validate::text("email", email, TEXT_MAX)?;
         }
-        if user.id == self.admin_user_id() && input.enabled == Some(false) {
-            return Err(ApiError::Conflict("the admin user cannot be disabled".into()));
+        if input.enabled == Some(false) && user.enabled && self.is_last_system_admin(user.id).await? {
+            return Err(ApiError::Conflict("the last system admin cannot be disabled".into()));
         }
+        let password_changed = input.password.is_some();
         let updated = self
             .store
             .users()
@@ -138,17 +165,42 @@ impl App {
                 },
             )
             .await?;
+        if password_changed {
+            // Whoever held the old password may hold tokens: all of them go, but the one making
+            // a self-change stays, so that session continues (docs/server.md, Tokens).
+            let keep = own.then_some(principal.token_id);
+            let revoked = self.store.tokens().revoke_all_of_user(user.id, keep).await?;
+            tracing::info!(user = %updated.name, revoked, "password changed; tokens revoked");
+        }
         self.tokens.clear();
         Ok(view(updated, false))
     }
 
+    /// A user changing their own password proves they know the current one.
+    async fn check_current_password(&self, user: &User, current: Option<&Password>) -> ApiResult<()> {
+        let current = current.ok_or_else(|| {
+            ApiError::invalid_field("current_password", "changing your own password needs current_password")
+        })?;
+        let verified = self
+            .store
+            .users()
+            .verify_password(user.domain_id, &user.name, &SecretString::new(current.0.clone()))
+            .await?
+            .is_some_and(|u| u.id == user.id);
+        if !verified {
+            return Err(ApiError::forbidden("current_password is wrong"));
+        }
+        Ok(())
+    }
+
     pub async fn delete_user(&self, principal: &Principal, key: &str) -> ApiResult<UserView> {
         let user = self.find_user(principal, key).await?;
-        if !principal.is_domain_admin(user.domain_id) {
-            return Err(ApiError::forbidden("deleting a user needs the admin role in their domain"));
-        }
+        self.check_can_manage(principal, &user, "deleting").await?;
         if user.id == self.admin_user_id() {
             return Err(ApiError::Conflict("the admin user cannot be deleted".into()));
+        }
+        if self.is_last_system_admin(user.id).await? {
+            return Err(ApiError::Conflict("the last system admin cannot be deleted".into()));
         }
         self.store.users().delete(user.id).await?;
         self.tokens.clear();

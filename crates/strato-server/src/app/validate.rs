@@ -89,16 +89,52 @@ pub fn tags(tags: &std::collections::BTreeMap<String, String>) -> ApiResult<()> 
     Ok(())
 }
 
-pub fn password(value: &str) -> ApiResult<()> {
-    if value.is_empty() || value.len() > 1024 {
-        return Err(ApiError::invalid_field("password", "password must be 1-1024 bytes"));
+/// Default of `--password-min-length`.
+pub const PASSWORD_MIN_LENGTH: usize = 12;
+pub const PASSWORD_MAX_BYTES: usize = 1024;
+/// User names shorter than this are only refused as the whole password, not as a part of it.
+const NAME_IN_PASSWORD_MIN: usize = 3;
+
+/// What is wrong with a new password for `user_name`, if anything: fewer than `min_length`
+/// characters, more than 1024 bytes, only whitespace, or the user's name (or containing it),
+/// compared case-insensitively. The message never quotes the password.
+pub fn password_problem(value: &str, user_name: &str, min_length: usize) -> Option<String> {
+    if value.chars().count() < min_length || value.len() > PASSWORD_MAX_BYTES {
+        return Some(format!("password must have at least {min_length} characters and at most {PASSWORD_MAX_BYTES} bytes"));
     }
-    Ok(())
+    if value.trim().is_empty() {
+        return Some("password must not be only whitespace".into());
+    }
+    let password = value.to_lowercase();
+    let name = user_name.to_lowercase();
+    if password == name || (name.chars().count() >= NAME_IN_PASSWORD_MIN && password.contains(&name)) {
+        return Some("password must not contain the user name".into());
+    }
+    None
+}
+
+/// `password_problem` as a 400 on `field`.
+pub fn password(field: &str, value: &str, user_name: &str, min_length: usize) -> ApiResult<()> {
+    match password_problem(value, user_name, min_length) {
+        Some(problem) => Err(ApiError::invalid_field(field, problem)),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords() {
+        assert!(password_problem("correct horse battery", "alice", 12).is_none());
+        assert!(password_problem("abcdefghijkl", "bo", 12).is_none());
+        for bad in ["a", " ", &" ".repeat(20), "short-pw", "alice", "my-ALICE-password", &"x".repeat(1025)] {
+            assert!(password_problem(bad, "alice", 12).is_some(), "{bad:?}");
+        }
+        assert!(password_problem("bo", "bo", 1).is_some(), "the name itself");
+        assert!(password_problem("four", "alice", 4).is_none(), "the minimum is configurable");
+    }
 
     #[test]
     fn names() {

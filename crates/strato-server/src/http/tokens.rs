@@ -1,4 +1,4 @@
-//! `/tokens`: API tokens for automation; thin handlers over `app::tokens`.
+//! `/tokens` (API tokens and login sessions) and `/auth/logout`; thin handlers over `app::tokens`.
 
 use std::sync::Arc;
 
@@ -19,9 +19,21 @@ pub fn routes() -> OpenApiRouter<Arc<App>> {
     OpenApiRouter::new()
         .routes(routes!(list_token, create_token))
         .routes(routes!(show_token, delete_token))
+        .routes(routes!(logout))
 }
 
-/// List API tokens: the caller's own, or everyone's with `scope=system`.
+/// Log out: revoke the token this request is made with (a login session or an API token).
+#[utoipa::path(post, path = "/auth/logout", tag = "auth",
+    responses(
+        (status = 200, description = "The revoked token", body = TokenView),
+        (status = 401, description = "Not authenticated", body = ErrorBody)
+    ))]
+async fn logout(State(app): State<Arc<App>>, principal: Principal) -> ApiResult<Json<TokenView>> {
+    Ok(Json(app.logout(&principal).await?))
+}
+
+/// List API tokens (`filter=kind.equals(login)`: login sessions): the caller's own, or
+/// everyone's with `scope=system`.
 #[utoipa::path(get, path = "/tokens", tag = "identity", params(ListParams),
     responses(
         (status = 200, body = TokenList),
@@ -38,7 +50,7 @@ async fn list_token(
     Ok(Json(app.list_tokens(&principal, request).await?))
 }
 
-/// Show one API token by id or name (never its secret).
+/// Show one token by id, or an API token by name (never its secret).
 #[utoipa::path(get, path = "/tokens/{id}", tag = "identity",
     params(("id" = String, Path, description = "Id or name"), ShowParams),
     responses(
@@ -73,7 +85,7 @@ async fn create_token(
     Ok((StatusCode::CREATED, Json(app.create_token(&principal, input).await?)))
 }
 
-/// Revoke an API token; it stops working at once on this replica.
+/// Revoke a token (API token or login session); it stops working at once on this replica.
 #[utoipa::path(delete, path = "/tokens/{id}", tag = "identity",
     params(("id" = String, Path, description = "Id or name")),
     responses(

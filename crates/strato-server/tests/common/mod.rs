@@ -11,7 +11,12 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
-pub const ADMIN_PASSWORD: &str = "admin-test-password-123";
+pub const ADMIN_PASSWORD: &str = "root-test-password-123";
+
+/// The password `user_in_project` gives its users (it meets the default password policy).
+pub fn user_password(user: &str) -> String {
+    format!("{}-Zq7xK2mN9vR4", user.len())
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -122,6 +127,7 @@ impl TestApp {
             sync_region_parallelism: 4,
             sync_tick: None,
             task_workers: 8,
+            password_min_length: strato_server::app::validate::PASSWORD_MIN_LENGTH,
         };
         let (app, _report) = strato_server::app::App::open(config).await.expect("opening the app");
         let app = Arc::new(app);
@@ -186,7 +192,7 @@ impl TestApp {
         if exists.status == StatusCode::NOT_FOUND {
             self.post("/projects", &admin, serde_json::json!({"name": project})).await.assert_status(201);
         }
-        let password = format!("{user}-password");
+        let password = user_password(user);
         self.post("/users", &admin, serde_json::json!({"name": user, "password": password})).await.assert_status(201);
         self.post("/role_assignments", &admin, serde_json::json!({"user": user, "project": project, "role": role}))
             .await

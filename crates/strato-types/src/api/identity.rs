@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::enums::Role;
+use crate::enums::{Role, TokenKind};
 use crate::ids::{DomainId, ProjectId, RoleAssignmentId, TokenId, UserId};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -127,6 +127,10 @@ pub struct UserUpdate {
     pub name: Option<String>,
     #[serde(default)]
     pub password: Option<Password>,
+    /// Required with `password` when users change their own password; admins resetting
+    /// another user's password do not give it.
+    #[serde(default)]
+    pub current_password: Option<Password>,
     #[serde(default)]
     pub display_name: Option<String>,
     #[serde(default)]
@@ -176,6 +180,8 @@ pub struct TokenView {
     #[schema(value_type = String, format = Uuid)]
     pub id: TokenId,
     pub name: String,
+    /// `api` (created with `POST /tokens`) or `login` (a login session).
+    pub kind: TokenKind,
     #[schema(value_type = String, format = Uuid)]
     pub user_id: UserId,
     pub expires_at: Option<DateTime<Utc>>,
@@ -190,7 +196,7 @@ pub struct TokenView {
 #[serde(deny_unknown_fields)]
 pub struct TokenCreate {
     pub name: String,
-    /// Lifetime in seconds; omit for a token that never expires.
+    /// Lifetime in seconds (at most 10 years); default 90 days.
     #[serde(default)]
     pub expires_in_secs: Option<u64>,
 }

@@ -11,7 +11,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_strato");
-pub const ADMIN_PASSWORD: &str = "admin-pass-for-tests-0";
+pub const ADMIN_PASSWORD: &str = "root-pass-for-tests-0";
 
 /// Environment variables that would change what a server or client under test does.
 const STRATO_ENV: &[&str] = &[
