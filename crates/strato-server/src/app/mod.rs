@@ -11,6 +11,7 @@ mod sync;
 pub mod tasks;
 mod domains;
 mod local_account;
+pub mod login_guard;
 pub(crate) mod ops;
 mod projects;
 mod resources;
@@ -67,6 +68,9 @@ pub struct AppConfig {
     pub sync_tick: Option<Duration>,
     /// Task workers of this replica.
     pub task_workers: usize,
+    // --- hostile clients (issue 13): timeouts, connection cap, login throttling, action-log
+    // retention, /metrics token ---
+    pub limits: crate::limits::Limits,
 }
 
 impl AppConfig {
@@ -83,6 +87,7 @@ impl AppConfig {
             sync_region_parallelism: args.sync_parallelism,
             sync_tick: Some(sync::SCHEDULER_TICK),
             task_workers: args.task_workers,
+            limits: args.limits(),
         }
     }
 }
@@ -101,6 +106,8 @@ pub struct App {
     /// Sync and targeted re-reads; operations insert their pending rows through it.
     pub(crate) reconciler: Reconciler,
     pub(crate) sync_tick: Option<Duration>,
+    pub(crate) limits: crate::limits::Limits,
+    pub(crate) login_guard: login_guard::LoginGuard,
 }
 
 /// Ids of the objects the first start creates, resolved once.
@@ -158,6 +165,8 @@ impl App {
             engine,
             reconciler,
             sync_tick: config.sync_tick,
+            login_guard: login_guard::LoginGuard::new(config.limits.login.clone()),
+            limits: config.limits,
         };
         Ok((app, report))
     }
