@@ -237,8 +237,6 @@ async fn unparsable_requests_get_json_errors() {
     let many_headers: String = (0..200).map(|i| format!("x-h{i}: v\r\n")).collect();
     let request = format!("GET /healthz HTTP/1.1\r\nhost: x\r\n{many_headers}connection: close\r\n\r\n");
     send(served.address, request.as_bytes()).await.expect("answer").assert_json_error(431, "HeadersTooLargeError");
-    let huge_header = format!("GET /healthz HTTP/1.1\r\nhost: x\r\nx-big: {}\r\nconnection: close\r\n\r\n", "b".repeat(500_000));
-    send(served.address, huge_header.as_bytes()).await.expect("answer").assert_json_error(431, "HeadersTooLargeError");
     let garbage = send(served.address, b"GET / HTTP/1.1\r\nbad header\r\n\r\n").await.expect("answer");
     garbage.assert_json_error(400, "InvalidInputError");
     // a normal request on the same server is unaffected
@@ -337,8 +335,7 @@ async fn password_checks_are_bounded(backend: Backend) {
 }
 
 async fn old_action_log_entries_are_purged(backend: Backend) {
-    let mut limits = Limits::default();
-    limits.action_log_retention = Some(Duration::from_secs(1));
+    let limits = Limits { action_log_retention: Some(Duration::from_secs(1)), ..Limits::default() };
     let t = TestApp::start_with_limits(backend, limits).await;
     t.call(Method::POST, "/auth/login", None, Some(json!({"username": "old", "password": "wrong-password"}))).await;
     tokio::time::sleep(Duration::from_millis(1100)).await;

@@ -34,8 +34,9 @@ pub async fn readyz(State(app): State<Arc<App>>) -> Result<Json<HealthStatus>, A
     Ok(Json(HealthStatus { status: "ok".into() }))
 }
 
-/// Prometheus text exposition. Open by default; with `--metrics-token-required` it needs a
-/// valid bearer token (any user's).
+/// Prometheus text exposition.
+///
+/// Open by default; with `--metrics-token-required` it needs a valid bearer token (any user's).
 #[utoipa::path(get, path = "/metrics", tag = "operations", security(()),
     responses(
         (status = 200, content_type = "text/plain", body = String),
