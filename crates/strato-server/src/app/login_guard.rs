@@ -239,7 +239,7 @@ mod tests {
 
     #[test]
     fn user_source_lockout_backs_off_and_spares_other_sources() {
-        let guard = LoginGuard::new(limits());
+        let guard = LoginGuard::new(LoginLimits { source_failures: 100, ..limits() });
         let a = attempt("alice", "10.0.0.1");
         assert_eq!(guard.failed(&a).locked_for, None);
         assert_eq!(guard.failed(&a).locked_for, None);
