@@ -409,3 +409,37 @@ async fn the_data_dir_and_its_files_are_private() {
 async fn app_domain(app: &strato_server::app::App) -> strato_types::DomainId {
     app.store().domains().get_by_name("default").await.expect("default domain").id
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_is_dropped_after_the_idle_timeout() {
+    let limits = ServerLimits {
+        idle_timeout: Duration::from_secs(1),
+        header_timeout: Duration::from_secs(120),
+        ..ServerLimits::default()
+    };
+    let t = TestApp::start_with_limits(Backend::Sqlite, server_limits(limits)).await;
+    let served = Served::start(&t).await;
+    // far more answer bytes than the socket buffers hold, and never read while they are sent
+    let requests: Vec<u8> = (0..300).flat_map(|_| get_keep_alive("/openapi.json")).collect();
+    let mut stream = TcpStream::connect(served.address).await.expect("connect");
+    stream.write_all(&requests).await.expect("write");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut answers = 0usize;
+    let mut buf = vec![0u8; 1 << 16];
+    let ended = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => answers += buf[..n].windows(9).filter(|w| w == b"HTTP/1.1 ").count(),
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the stalled connection was kept open");
+    assert!(answers < 300, "every answer was sent: the connection was never closed for idleness");
+    served.stop().await;
+}
+
+fn get_keep_alive(path: &str) -> Vec<u8> {
+    format!("GET {path} HTTP/1.1\r\nhost: x\r\n\r\n").into_bytes()
+}
