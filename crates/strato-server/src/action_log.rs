@@ -9,6 +9,9 @@
 //! - outcome: success for 2xx, failure otherwise, with the error message the caller got;
 //! - a 202 answer is a task: its id becomes the entry's `task_id`.
 //!
+//! Throttled requests (429) leave no entry: login throttling (`app::login_guard`) bounds the
+//! failed logins that are written, and counts the refused ones in `/metrics`.
+//!
 //! Only a few fields of the answer are kept (id, name, project, domain, error message); request
 //! bodies are never read, except the login's user and domain names.
 
@@ -67,6 +70,9 @@ async fn record(State(app): State<Arc<App>>, mut request: Request, next: Next) -
         let (parts, body) = request.into_parts();
         let bytes = match axum::body::to_bytes(body, BODY_LIMIT_BYTES).await {
             Ok(bytes) => bytes,
+            Err(error) if crate::limits::is_body_timeout_error(&error) => {
+                return crate::limits::body_timeout_error().into_response()
+            }
             Err(_) => {
                 return ApiError::PayloadTooLarge(format!("request body is larger than {BODY_LIMIT_BYTES} bytes")).into_response()
             }
@@ -77,6 +83,11 @@ async fn record(State(app): State<Arc<App>>, mut request: Request, next: Next) -
     let slot = PrincipalSlot::default();
     request.extensions_mut().insert(slot.clone());
     let response = next.run(request).await;
+    if response.status() == StatusCode::TOO_MANY_REQUESTS {
+        // throttled: refused before any work, counted in /metrics (strato_login_throttled_total),
+        // not logged, so a flood of attempts cannot flood the log
+        return response;
+    }
     let actor = match (slot.0.get(), &login) {
         (Some(principal), _) => Actor::Principal(principal),
         (None, Some((user, domain))) => Actor::Login { user, domain },

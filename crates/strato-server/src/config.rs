@@ -1,8 +1,12 @@
 //! `strato serve` arguments.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
+
+use crate::app::login_guard::{default_hash_concurrency, LoginLimits};
+use crate::limits::{Limits, ServerLimits};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -49,4 +53,81 @@ pub struct ServeArgs {
     /// Log line format.
     #[arg(long, env = "STRATO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    // --- hostile clients (issue 13); docs/server.md "Limits and timeouts" ---
+    /// Seconds a client has to send a complete request head; keep-alive connections idle this
+    /// long are closed too.
+    #[arg(long, env = "STRATO_HEADER_TIMEOUT", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout: u64,
+    /// Seconds a request body has to arrive completely after its head (408 otherwise).
+    #[arg(long, env = "STRATO_BODY_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_timeout: u64,
+    /// Seconds without a byte moving (while no handler runs) before a connection is closed.
+    #[arg(long, env = "STRATO_IDLE_TIMEOUT", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout: u64,
+    /// Open connections at most; more are answered 503 and closed.
+    #[arg(long, env = "STRATO_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
+    pub max_connections: usize,
+    /// Seconds in-flight requests get after SIGTERM/SIGINT before the server exits anyway.
+    #[arg(long, env = "STRATO_SHUTDOWN_TIMEOUT", default_value_t = 10)]
+    pub shutdown_timeout: u64,
+    /// Window, in seconds, in which failed logins are counted.
+    #[arg(long, env = "STRATO_LOGIN_WINDOW", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub login_window: u64,
+    /// Failed logins of one user from one source (IP, IPv6 /64) in the window before that
+    /// source is locked out of that user.
+    #[arg(long, env = "STRATO_LOGIN_USER_SOURCE_FAILURES", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub login_user_source_failures: u32,
+    /// Failed logins from one source (any users) in the window before the source is locked
+    /// until the window ends.
+    #[arg(long, env = "STRATO_LOGIN_SOURCE_FAILURES", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+    pub login_source_failures: u32,
+    /// Failed logins of one user from all sources in the window before the user is locked for
+    /// everyone until the window ends.
+    #[arg(long, env = "STRATO_LOGIN_USER_FAILURES", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    pub login_user_failures: u32,
+    /// First lockout of a (user, source), in seconds; it doubles on each further lockout.
+    #[arg(long, env = "STRATO_LOGIN_LOCKOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub login_lockout: u64,
+    /// Longest lockout of a (user, source), in seconds.
+    #[arg(long, env = "STRATO_LOGIN_LOCKOUT_MAX", default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..))]
+    pub login_lockout_max: u64,
+    /// Password checks run at once (each takes ~19 MiB); default: one per CPU, at most 8.
+    #[arg(long, env = "STRATO_LOGIN_CONCURRENCY", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=256))]
+    pub login_concurrency: Option<usize>,
+    /// Days action-log entries are kept (purged hourly); 0 keeps them forever.
+    #[arg(long, env = "STRATO_ACTION_LOG_RETENTION_DAYS", default_value_t = 90)]
+    pub action_log_retention_days: u64,
+    /// `/metrics` answers only to a valid bearer token (any user's).
+    #[arg(long, env = "STRATO_METRICS_TOKEN_REQUIRED")]
+    pub metrics_token_required: bool,
+}
+
+impl ServeArgs {
+    /// The hostile-client settings as the server uses them.
+    pub fn limits(&self) -> Limits {
+        let secs = Duration::from_secs;
+        Limits {
+            server: ServerLimits {
+                header_timeout: secs(self.header_timeout),
+                body_timeout: secs(self.body_timeout),
+                idle_timeout: secs(self.idle_timeout),
+                max_connections: self.max_connections,
+                shutdown_timeout: secs(self.shutdown_timeout),
+            },
+            login: LoginLimits {
+                window: secs(self.login_window),
+                user_source_failures: self.login_user_source_failures,
+                source_failures: self.login_source_failures,
+                user_failures: self.login_user_failures,
+                lockout: secs(self.login_lockout),
+                lockout_max: secs(self.login_lockout_max.max(self.login_lockout)),
+                hash_concurrency: self.login_concurrency.unwrap_or_else(default_hash_concurrency),
+                ..LoginLimits::default()
+            },
+            action_log_retention: (self.action_log_retention_days > 0)
+                .then(|| secs(self.action_log_retention_days.saturating_mul(86_400))),
+            metrics_token_required: self.metrics_token_required,
+        }
+    }
 }

@@ -31,6 +31,18 @@ pub enum ApiError {
     Internal(String),
     #[error("{0}")]
     Unavailable(String),
+    /// Throttled (login attempts): answered with `Retry-After: retry_after_secs`.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after_secs: u64 },
+    /// The request body did not arrive within the body timeout.
+    #[error("{0}")]
+    RequestTimeout(String),
+    /// The request line's URI is longer than the server reads.
+    #[error("{0}")]
+    UriTooLong(String),
+    /// The request head (headers) is larger than the server reads.
+    #[error("{0}")]
+    HeadersTooLarge(String),
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -72,6 +84,10 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            ApiError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
+            ApiError::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
         }
     }
 
@@ -86,6 +102,10 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => "PayloadTooLargeError",
             ApiError::Internal(_) => "InternalError",
             ApiError::Unavailable(_) => "UnavailableError",
+            ApiError::TooManyRequests { .. } => "TooManyRequestsError",
+            ApiError::RequestTimeout(_) => "RequestTimeoutError",
+            ApiError::UriTooLong(_) => "UriTooLongError",
+            ApiError::HeadersTooLarge(_) => "HeadersTooLargeError",
         }
     }
 
@@ -111,7 +131,11 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(cause) = &self {
             tracing::error!(%cause, "internal error");
         }
-        (self.status(), Json(self.body())).into_response()
+        let mut response = (self.status(), Json(self.body())).into_response();
+        if let ApiError::TooManyRequests { retry_after_secs, .. } = &self {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, (*retry_after_secs).into());
+        }
+        response
     }
 }
 
@@ -137,6 +161,9 @@ impl From<JsonRejection> for ApiError {
             }
             JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 ApiError::PayloadTooLarge(format!("request body is larger than {} bytes", crate::BODY_LIMIT_BYTES))
+            }
+            JsonRejection::BytesRejection(e) if crate::limits::is_body_timeout(&e) => {
+                crate::limits::body_timeout_error()
             }
             _ => ApiError::invalid("could not read the request body"),
         }

@@ -5,10 +5,12 @@
 mod action_log;
 pub mod app;
 pub mod config;
+mod conn;
 pub mod error;
 mod extract;
 pub mod http;
 mod layers;
+pub mod limits;
 pub mod metrics;
 pub mod openapi;
 mod serve;

@@ -39,6 +39,8 @@ pub struct Metrics {
     latency: LatencyFamily,
     pool_connections: Gauge,
     pool_idle: Gauge,
+    connections_refused: Counter,
+    logins_throttled: Counter,
 }
 
 impl Default for Metrics {
@@ -70,7 +72,27 @@ impl Metrics {
             pool_connections.clone(),
         );
         registry.register("store_pool_idle", "Idle connections in the store pool", pool_idle.clone());
-        Metrics { registry, requests, latency, pool_connections, pool_idle }
+        let connections_refused = Counter::default();
+        registry.register(
+            "http_connections_refused",
+            "Connections answered 503 and closed because the connection cap was reached",
+            connections_refused.clone(),
+        );
+        let logins_throttled = Counter::default();
+        registry.register(
+            "login_throttled",
+            "Login attempts refused with 429 (throttled; not written to the action log)",
+            logins_throttled.clone(),
+        );
+        Metrics { registry, requests, latency, pool_connections, pool_idle, connections_refused, logins_throttled }
+    }
+
+    pub(crate) fn connection_refused(&self) {
+        self.connections_refused.inc();
+    }
+
+    pub(crate) fn login_throttled(&self) {
+        self.logins_throttled.inc();
     }
 
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {

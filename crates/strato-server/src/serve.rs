@@ -75,28 +75,29 @@ pub async fn serve(
     run(listener, app, shutdown).await
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves; in-flight requests finish first.
-/// Also purges long-dead tokens in the background.
+/// Serves `app` on `listener` until `shutdown` resolves; in-flight requests then get the
+/// shutdown timeout to finish. Also purges long-dead tokens and old action-log entries in the
+/// background.
 pub async fn run(
     listener: tokio::net::TcpListener,
     app: Arc<App>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     tracing::info!(local = %listener.local_addr()?, "serving");
-    let purger = tokio::spawn(purge_tokens(app.clone()));
+    let purger = tokio::spawn(purge_dead_rows(app.clone()));
     let scheduler = tokio::spawn(app.clone().run_sync_scheduler());
     let router = build_router(app.clone());
-    let result = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
+    crate::conn::serve_connections(listener, router, app.limits.server.clone(), app.metrics.clone(), shutdown).await;
     purger.abort();
     scheduler.abort();
-    result?;
-    tracing::info!("shut down cleanly");
+    tracing::info!("shut down");
     app.close().await;
     Ok(())
 }
 
-/// Expired and revoked tokens are kept a day (for audit), then deleted, hourly.
-async fn purge_tokens(app: Arc<App>) {
+/// Hourly: expired and revoked tokens are kept a day (for audit), then deleted; action-log
+/// entries older than the retention setting are deleted.
+async fn purge_dead_rows(app: Arc<App>) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         every.tick().await;
@@ -104,6 +105,11 @@ async fn purge_tokens(app: Arc<App>) {
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "purged dead tokens"),
             Err(error) => tracing::warn!(%error, "purging dead tokens failed"),
+        }
+        match app.purge_old_actionlogs().await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "purged old action-log entries"),
+            Err(error) => tracing::warn!(%error, "purging old action-log entries failed"),
         }
     }
 }

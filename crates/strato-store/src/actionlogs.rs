@@ -179,6 +179,12 @@ impl ActionLogs<'_> {
         Ok(id)
     }
 
+    /// Deletes the entries written before `cutoff` (the retention setting); answers how many.
+    pub async fn purge_before(&self, cutoff: DateTime<Utc>) -> StoreResult<u64> {
+        Ok(with_db!(self.store.db(), pool => sqlx::query("DELETE FROM actionlogs WHERE created_at < $1")
+            .bind(to_micros(cutoff)).execute(pool).await.map(|r| r.rows_affected())?))
+    }
+
     /// Lists entries (oldest first unless ordered otherwise). Entries have no name of their
     /// own, so `search` looks in the object's name.
     pub async fn list(&self, query: &ListQuery, visibility: &Visibility) -> StoreResult<Page<ActionLog>> {

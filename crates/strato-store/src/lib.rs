@@ -46,6 +46,7 @@ mod db;
 pub mod domains;
 pub mod error;
 pub mod list;
+mod perms;
 pub mod projects;
 pub mod resource;
 pub mod role_assignments;
@@ -154,6 +155,10 @@ struct Inner {
 
 impl Store {
     pub async fn open(options: StoreOptions) -> StoreResult<(Store, OpenReport)> {
+        if options.data_dir.is_dir() {
+            // tightened at every start, whatever created it
+            perms::private_dir(&options.data_dir)?;
+        }
         let db = connect(&options).await?;
         with_db!(&db, pool => MIGRATOR.run(pool).await?);
         let mut report = OpenReport::default();
@@ -338,11 +343,16 @@ async fn connect(options: &StoreOptions) -> StoreResult<Db> {
     if url.is_empty() || url.starts_with("sqlite:") {
         let base = if url.is_empty() {
             // the default: a file in the data dir (no URL parsing, so any path works)
-            std::fs::create_dir_all(&options.data_dir).map_err(|e| StoreError::io(&options.data_dir, e))?;
+            perms::private_dir(&options.data_dir)?;
             SqliteConnectOptions::new().filename(options.data_dir.join("strato.db"))
         } else {
             SqliteConnectOptions::from_str(&url).map_err(|e| StoreError::Config(format!("bad SQLite URL: {e}")))?
         };
+        let file = base.get_filename().to_path_buf();
+        let on_disk = !file.as_os_str().is_empty() && file.as_os_str() != ":memory:" && !url.contains("mode=memory");
+        if on_disk {
+            perms::private_sqlite_files(&file)?;
+        }
         let connect = base
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -357,6 +367,10 @@ async fn connect(options: &StoreOptions) -> StoreResult<Db> {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(connect)
             .await?;
+        if on_disk {
+            // the WAL and shared-memory files now exist
+            perms::private_sqlite_files(&file)?;
+        }
         Ok(Db::Sqlite(pool))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         let pool = PgPoolOptions::new()
@@ -411,6 +425,7 @@ fn load_key(source: &MasterKeySource, stored_check: Option<&str>, report: &mut O
                 }
             }
             if path.exists() {
+                perms::private_file(path)?;
                 return secrets::read_key_file(path);
             }
             if let Some(check) = stored_check {
@@ -420,8 +435,8 @@ fn load_key(source: &MasterKeySource, stored_check: Option<&str>, report: &mut O
                     secrets::ciphertext_key_id(check).unwrap_or("?")
                 )));
             }
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+                perms::private_dir(dir)?;
             }
             let key = MasterKey::generate();
             secrets::write_key_file(path, &key)?;

@@ -123,6 +123,31 @@ pub(crate) async fn hash_password(password: &SecretString) -> StoreResult<String
     .map_err(|e| StoreError::Crypto(format!("password hashing task failed: {e}")))?
 }
 
+/// A hash of a random password with the same parameters as real ones: checking a login of an
+/// unknown user against it costs what a real check costs, so timing does not tell whether a
+/// user exists.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+        let random = uuid::Uuid::new_v4().to_string();
+        Argon2::default().hash_password(random.as_bytes(), &salt).map(|h| h.to_string()).unwrap_or_default()
+    })
+}
+
+/// Spends one password check's time and memory on nothing, for a login that fails before a
+/// user is found (unknown user or domain, malformed name), so it answers as slowly as a wrong
+/// password.
+pub async fn verify_nobody(password: &SecretString) {
+    let password = password.clone();
+    let _ = tokio::task::spawn_blocking(move || {
+        if let Ok(parsed) = PasswordHash::new(dummy_hash()) {
+            let _ = Argon2::default().verify_password(password.expose().as_bytes(), &parsed);
+        }
+    })
+    .await;
+}
+
 async fn verify_hash(hash: String, password: SecretString) -> bool {
     tokio::task::spawn_blocking(move || match PasswordHash::new(&hash) {
         Ok(parsed) => Argon2::default().verify_password(password.expose().as_bytes(), &parsed).is_ok(),
@@ -188,6 +213,7 @@ impl Users<'_> {
             sqlx::query_as("SELECT id, password_hash FROM users WHERE domain_id = $1 AND name = $2")
                 .bind(domain.to_string()).bind(name).fetch_optional(pool).await?);
         let Some((id, hash)) = hash else {
+            verify_nobody(password).await;
             return Ok(None);
         };
         if !verify_hash(hash, password.clone()).await {

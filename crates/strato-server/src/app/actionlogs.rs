@@ -71,6 +71,14 @@ impl App {
         })
     }
 
+    /// Deletes entries older than the retention setting (none without one).
+    pub async fn purge_old_actionlogs(&self) -> Result<u64, StoreError> {
+        let Some(retention) = self.limits.action_log_retention else { return Ok(0) };
+        let cutoff = chrono::Duration::from_std(retention).ok().and_then(|r| chrono::Utc::now().checked_sub_signed(r));
+        let Some(cutoff) = cutoff else { return Ok(0) };
+        self.store.actionlogs().purge_before(cutoff).await
+    }
+
     /// Writes the entry of one request. The request already happened, so a failure here is
     /// logged and goes no further.
     pub(crate) async fn record_request(&self, actor: Actor<'_>, entry: RequestEntry) {

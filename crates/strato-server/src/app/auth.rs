@@ -1,6 +1,7 @@
 //! Authentication: password login, bearer-token lookup (with a short in-memory cache),
 //! whoami. Token secrets are random, shown once, and stored only as SHA-256 digests.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,10 +11,12 @@ use axum::http::header;
 use chrono::{DateTime, Utc};
 use strato_store::secrets::{sha256_hex, SecretString};
 use strato_store::tokens::NewToken;
+use strato_store::User;
 use strato_types::api::{LoginRequest, LoginResponse, WhoAmI};
 use strato_types::{Role, TokenKind};
 
 use super::authz::{Grant, Principal};
+use super::login_guard::Attempt;
 use super::App;
 use crate::error::{ApiError, ApiResult};
 
@@ -125,26 +128,39 @@ impl App {
     }
 
     /// Password login; unknown domain, unknown user, wrong password and disabled user all
-    /// answer the same 401.
-    pub async fn login(&self, input: LoginRequest) -> ApiResult<LoginResponse> {
-        let failed = || ApiError::Unauthorized("wrong user name, domain or password".into());
+    /// answer the same 401 after the same work (a password check). Throttled per user and per
+    /// source (`login_guard`): a locked key answers 429 without checking the password.
+    /// `source` is the peer address, when the request came over TCP.
+    pub async fn login(&self, input: LoginRequest, source: Option<IpAddr>) -> ApiResult<LoginResponse> {
         let domain_key = input.domain.as_deref().unwrap_or(super::DEFAULT_DOMAIN);
-        let domain = match self.store.domains().find(domain_key).await {
-            Ok(domain) if domain.enabled => domain,
-            Ok(_) | Err(strato_store::StoreError::NotFound { .. }) => return Err(failed()),
-            Err(other) => return Err(other.into()),
-        };
-        if input.username.is_empty() || input.username.len() > 256 {
-            return Err(failed());
+        let attempt = Attempt { domain: domain_key, user: &input.username, source };
+        if let Err(throttled) = self.login_guard.check(&attempt) {
+            self.metrics.login_throttled();
+            return Err(throttled);
         }
+        let permit = match self.login_guard.hashing_permit().await {
+            Ok(permit) => permit,
+            Err(busy) => {
+                self.metrics.login_throttled();
+                return Err(busy);
+            }
+        };
         let password = SecretString::new(input.password.0);
-        let user = self
-            .store
-            .users()
-            .verify_password(domain.id, &input.username, &password)
-            .await?
-            .filter(|u| u.enabled)
-            .ok_or_else(failed)?;
+        let user = self.check_password(domain_key, &input.username, &password).await;
+        drop(permit);
+        let user = match user? {
+            Some(user) => user,
+            None => {
+                let note = self.login_guard.failed(&attempt);
+                let mut message = "wrong user name, domain or password".to_string();
+                if let Some(locked) = note.locked_for {
+                    message.push_str(&format!("; too many failed logins, further attempts are refused for {}s", locked.as_secs()));
+                    tracing::warn!(user = %input.username, domain = %domain_key, source = ?source, locked_secs = locked.as_secs(), "login locked out");
+                }
+                return Err(ApiError::Unauthorized(message));
+            }
+        };
+        self.login_guard.succeeded(&attempt);
         let ttl = chrono::Duration::from_std(self.token_ttl)
             .map_err(|_| ApiError::internal("token TTL out of range"))?;
         let (token, secret) = self
@@ -153,8 +169,23 @@ impl App {
             .create(NewToken { name: "login".into(), kind: TokenKind::Login, user_id: user.id, expires_in: Some(ttl) })
             .await?;
         let expires_at = token.expires_at.ok_or_else(|| ApiError::internal("login token without expiry"))?;
-        tracing::info!(user = %user.name, domain = %domain.name, "login");
+        tracing::info!(user = %user.name, domain = %domain_key, "login");
         Ok(LoginResponse { token: secret.expose().to_string(), expires_at })
+    }
+
+    /// The enabled user whose password this is, or `None`; every path spends one password check.
+    async fn check_password(&self, domain_key: &str, name: &str, password: &SecretString) -> ApiResult<Option<User>> {
+        let domain = match self.store.domains().find(domain_key).await {
+            Ok(domain) if domain.enabled => Some(domain),
+            Ok(_) | Err(strato_store::StoreError::NotFound { .. }) => None,
+            Err(other) => return Err(other.into()),
+        };
+        let Some(domain) = domain.filter(|_| !name.is_empty() && name.len() <= 256) else {
+            strato_store::users::verify_nobody(password).await;
+            return Ok(None);
+        };
+        let user = self.store.users().verify_password(domain.id, name, password).await?;
+        Ok(user.filter(|u| u.enabled))
     }
 
     pub async fn whoami(&self, principal: &Principal) -> ApiResult<WhoAmI> {

@@ -11,6 +11,7 @@ mod sync;
 pub mod tasks;
 mod domains;
 mod local_account;
+pub mod login_guard;
 pub(crate) mod ops;
 mod projects;
 mod resources;
@@ -69,6 +70,9 @@ pub struct AppConfig {
     pub task_workers: usize,
     /// Fewest characters a new password may have (`validate::password_problem`).
     pub password_min_length: usize,
+    // --- hostile clients (issue 13): timeouts, connection cap, login throttling, action-log
+    // retention, /metrics token ---
+    pub limits: crate::limits::Limits,
 }
 
 impl AppConfig {
@@ -86,6 +90,7 @@ impl AppConfig {
             sync_tick: Some(sync::SCHEDULER_TICK),
             task_workers: args.task_workers,
             password_min_length: args.password_min_length,
+            limits: args.limits(),
         }
     }
 }
@@ -105,6 +110,8 @@ pub struct App {
     pub(crate) reconciler: Reconciler,
     pub(crate) sync_tick: Option<Duration>,
     pub(crate) password_min_length: usize,
+    pub(crate) limits: crate::limits::Limits,
+    pub(crate) login_guard: login_guard::LoginGuard,
 }
 
 /// Ids of the objects the first start creates, resolved once.
@@ -169,6 +176,8 @@ impl App {
             reconciler,
             sync_tick: config.sync_tick,
             password_min_length: config.password_min_length,
+            login_guard: login_guard::LoginGuard::new(config.limits.login.clone()),
+            limits: config.limits,
         };
         Ok((app, report))
     }

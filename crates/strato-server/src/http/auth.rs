@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 use crate::app::authz::Principal;
 use crate::app::App;
 use crate::error::ApiResult;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ClientAddr};
 
 pub fn routes() -> OpenApiRouter<Arc<App>> {
     OpenApiRouter::new().routes(routes!(login)).routes(routes!(whoami))
@@ -22,10 +22,16 @@ pub fn routes() -> OpenApiRouter<Arc<App>> {
     responses(
         (status = 200, body = LoginResponse),
         (status = 400, description = "Bad input", body = ErrorBody),
-        (status = 401, description = "Wrong user, domain or password", body = ErrorBody)
+        (status = 401, description = "Wrong user, domain or password", body = ErrorBody),
+        (status = 429, description = "Too many failed logins from this source or for this user, or too many \
+            logins at once; `Retry-After` says when to try again", body = ErrorBody)
     ))]
-async fn login(State(app): State<Arc<App>>, ApiJson(input): ApiJson<LoginRequest>) -> ApiResult<Json<LoginResponse>> {
-    Ok(Json(app.login(input).await?))
+async fn login(
+    State(app): State<Arc<App>>,
+    ClientAddr(source): ClientAddr,
+    ApiJson(input): ApiJson<LoginRequest>,
+) -> ApiResult<Json<LoginResponse>> {
+    Ok(Json(app.login(input, source).await?))
 }
 
 /// Who the caller is: user, domain, role assignments, and whether they are the system admin.

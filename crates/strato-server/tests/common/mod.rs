@@ -107,6 +107,14 @@ impl TestApp {
     }
 
     pub async fn start_with_ttl(backend: Backend, token_ttl_secs: u64) -> TestApp {
+        Self::start_with(backend, token_ttl_secs, strato_server::limits::Limits::default()).await
+    }
+
+    pub async fn start_with_limits(backend: Backend, limits: strato_server::limits::Limits) -> TestApp {
+        Self::start_with(backend, 3600, limits).await
+    }
+
+    pub async fn start_with(backend: Backend, token_ttl_secs: u64, limits: strato_server::limits::Limits) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let (database_url, database) = match backend {
             Backend::Sqlite => (None, None),
@@ -128,6 +136,7 @@ impl TestApp {
             sync_tick: None,
             task_workers: 8,
             password_min_length: strato_server::app::validate::PASSWORD_MIN_LENGTH,
+            limits,
         };
         let (app, _report) = strato_server::app::App::open(config).await.expect("opening the app");
         let app = Arc::new(app);
