@@ -45,4 +45,16 @@ pub struct ServeArgs {
     /// Log line format.
     #[arg(long, env = "STRATO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    // --- cloud accounts (issue 13: endpoints) ---
+    /// Cloud endpoints accounts may use besides their provider's public ones (repeatable; the
+    /// variable is comma-separated): a host (`127.0.0.1`), `*.domain`, `host:port`, or a URL
+    /// prefix (`http://127.0.0.1:5000/`). Empty by default: no custom endpoint at all.
+    #[arg(long = "allowed-endpoint", env = "STRATO_ALLOWED_ENDPOINTS", value_delimiter = ',', value_name = "ENDPOINT",
+          value_parser = parse_allowed_endpoint)]
+    pub allowed_endpoints: Vec<strato_cloud::AllowedEndpoint>,
+}
+
+fn parse_allowed_endpoint(text: &str) -> Result<strato_cloud::AllowedEndpoint, String> {
+    text.parse()
 }

@@ -138,6 +138,7 @@ fn config(dir: &std::path::Path, key: Option<strato_store::MasterKey>) -> strato
         sync_region_parallelism: 4,
         sync_tick: None,
         task_workers: 8,
+        allowed_endpoints: strato_cloud::EndpointAllowList::default(),
     }
 }
 

@@ -10,6 +10,7 @@ mod cloudregions;
 mod sync;
 pub mod tasks;
 mod domains;
+mod endpoints;
 mod local_account;
 pub(crate) mod ops;
 mod projects;
@@ -25,7 +26,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use strato_cloud::{ProviderRegistry, RequestLayer};
+use strato_cloud::{EndpointAllowList, ProviderRegistry, RequestLayer};
 use strato_store::{MasterKey, MasterKeySource, OpenReport, SecretString, Store, StoreError, StoreOptions};
 use strato_sync::{Reconciler, RegistryDrivers, SyncConfig};
 use strato_tasks::{Engine, EngineConfig, TaskQueue};
@@ -67,6 +68,10 @@ pub struct AppConfig {
     pub sync_tick: Option<Duration>,
     /// Task workers of this replica.
     pub task_workers: usize,
+
+    // --- cloud accounts (issue 13) ---
+    /// Endpoints accounts may use besides their provider's public ones (`--allowed-endpoint`).
+    pub allowed_endpoints: EndpointAllowList,
 }
 
 impl AppConfig {
@@ -83,6 +88,7 @@ impl AppConfig {
             sync_region_parallelism: args.sync_parallelism,
             sync_tick: Some(sync::SCHEDULER_TICK),
             task_workers: args.task_workers,
+            allowed_endpoints: EndpointAllowList::new(args.allowed_endpoints.clone()),
         }
     }
 }
@@ -101,6 +107,8 @@ pub struct App {
     /// Sync and targeted re-reads; operations insert their pending rows through it.
     pub(crate) reconciler: Reconciler,
     pub(crate) sync_tick: Option<Duration>,
+    /// Endpoints allowed besides the providers' public ones.
+    pub(crate) allowed_endpoints: Arc<EndpointAllowList>,
 }
 
 /// Ids of the objects the first start creates, resolved once.
@@ -136,7 +144,12 @@ impl App {
             admin_user: admin_user.id,
         };
         let requests = Arc::new(RequestLayer::default());
-        let drivers = Arc::new(RegistryDrivers { registry: config.providers.clone(), requests: requests.clone() });
+        let allowed_endpoints = Arc::new(config.allowed_endpoints.clone());
+        let drivers = Arc::new(endpoints::AllowListedDrivers {
+            inner: RegistryDrivers { registry: config.providers.clone(), requests: requests.clone() },
+            registry: config.providers.clone(),
+            allowed: allowed_endpoints.clone(),
+        });
         let sync_config = SyncConfig { region_parallelism: config.sync_region_parallelism.max(1), ..SyncConfig::default() };
         let reconciler = Reconciler::new(store.clone(), drivers, sync_config);
         // Test hooks (pause after / fail at a step) and a short lease, only when a test sets
@@ -158,6 +171,7 @@ impl App {
             engine,
             reconciler,
             sync_tick: config.sync_tick,
+            allowed_endpoints,
         };
         Ok((app, report))
     }

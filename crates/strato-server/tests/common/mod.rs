@@ -102,6 +102,11 @@ impl TestApp {
     }
 
     pub async fn start_with_ttl(backend: Backend, token_ttl_secs: u64) -> TestApp {
+        Self::start_configured(backend, |config| config.token_ttl = std::time::Duration::from_secs(token_ttl_secs)).await
+    }
+
+    /// Starts with the test defaults changed by `configure` (providers, allowed endpoints, ...).
+    pub async fn start_configured(backend: Backend, configure: impl FnOnce(&mut strato_server::app::AppConfig)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let (database_url, database) = match backend {
             Backend::Sqlite => (None, None),
@@ -110,10 +115,10 @@ impl TestApp {
                 (Some(database.url.clone()), Some(database))
             }
         };
-        let config = strato_server::app::AppConfig {
+        let mut config = strato_server::app::AppConfig {
             data_dir: dir.path().to_path_buf(),
             database_url,
-            token_ttl: std::time::Duration::from_secs(token_ttl_secs),
+            token_ttl: std::time::Duration::from_secs(3600),
             rotate_master_key: false,
             token_cache_ttl: std::time::Duration::from_secs(5),
             master_key: Some(strato_store::secrets::MasterKey::generate()),
@@ -122,7 +127,10 @@ impl TestApp {
             sync_region_parallelism: 4,
             sync_tick: None,
             task_workers: 8,
+            // Loopback opted in, as `strato serve --allowed-endpoint 127.0.0.1` would.
+            allowed_endpoints: strato_cloud::EndpointAllowList::parse(&["127.0.0.1"]).expect("allow-list"),
         };
+        configure(&mut config);
         let (app, _report) = strato_server::app::App::open(config).await.expect("opening the app");
         let app = Arc::new(app);
         let router = strato_server::build_router(app.clone());
