@@ -115,3 +115,20 @@ fn unreachable_endpoints_read_the_same_open_or_closed() {
     let log = s.stderr_log();
     assert!(log.contains("could not be reached"), "the detail is logged for the operator:\n{log}");
 }
+
+/// moto allowed by `host:port`: the account works; the same host on another port does not.
+#[test]
+fn moto_allowed_by_host_and_port_only() {
+    let moto = strato_driver_tests::moto::MotoServer::start().expect("moto");
+    let moto_url = moto.url();
+    let host_port = moto_url.trim_start_matches("http://").trim_end_matches('/').to_string();
+    let other = CountingPort::open();
+    let s = serve_with(Backend::Sqlite, |options| options.allowed_endpoints = vec![host_port.clone()]);
+    let http = s.http();
+    let admin = http.login("admin", ADMIN_PASSWORD);
+    let created = http.call("POST", "/cloudaccounts", Some(&admin), Some(&aws_account("moto", &moto_url)));
+    assert_eq!(created.status, 201, "{}", created.body);
+    let refused = http.call("POST", "/cloudaccounts", Some(&admin), Some(&aws_account("other", &format!("http://127.0.0.1:{}", other.port))));
+    assert_eq!(refused.error_class(400), "InvalidInputError");
+    assert_eq!(other.connections(), 0, "the port not on the list was never contacted");
+}
