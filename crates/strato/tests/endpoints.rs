@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::io::Write;
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use std::time::Duration;
 use common::{serve_with, Backend, ADMIN_PASSWORD};
 use serde_json::{json, Value};
 
-/// A loopback port that accepts connections, counts them and closes them at once.
+/// A loopback port that accepts connections, counts them, answers a non-HTTP banner and closes.
 struct CountingPort {
     port: u16,
     accepted: Arc<AtomicUsize>,
@@ -31,8 +32,10 @@ impl CountingPort {
         let thread = std::thread::spawn(move || {
             while !stopping.load(Ordering::Relaxed) {
                 match listener.accept() {
-                    Ok((stream, _)) => {
+                    Ok((mut stream, _)) => {
                         count.fetch_add(1, Ordering::Relaxed);
+                        // A service that is not HTTP, as a probed port often is (an SSH banner).
+                        let _ = stream.write_all(b"SSH-2.0-OpenSSH_9.2\r\n");
                         drop(stream);
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
