@@ -534,3 +534,36 @@ fn purge_statements() -> Vec<String> {
     out.extend(ACCOUNT_LOG_TABLES.iter().map(|table| format!("DELETE FROM {table} WHERE cloudaccount_id = $1")));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store from before migration 0105 with several kvm accounts (one a member made in
+    /// their project): the migration keeps the system project's enabled and disables the rest.
+    #[tokio::test]
+    async fn the_one_kvm_migration_keeps_the_system_account_of_a_legacy_store() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, _) = Store::open(crate::StoreOptions::new(dir.path())).await.expect("open");
+        let Db::Sqlite(pool) = store.db() else { panic!("SQLite by default") };
+        sqlx::query("DROP INDEX cloudaccounts_one_kvm").execute(pool).await.expect("back to the old schema");
+        let system = store.system_scope().await.expect("system scope");
+        let member_project = store
+            .projects()
+            .create(crate::NewProject { name: "pa".into(), domain_id: system.domain_id, description: String::new() })
+            .await
+            .expect("project");
+        let new = |name: &str, project| NewCloudAccount::new(name, Provider::Kvm, project, SecretString::new("{}"));
+        let evil = store.cloudaccounts().create(new("evil", member_project.id)).await.expect("legacy duplicate");
+        let local = store.cloudaccounts().create(new("local", system.project_id)).await.expect("legacy local");
+        let evil2 = store.cloudaccounts().create(new("evil2", member_project.id)).await.expect("legacy duplicate");
+        sqlx::raw_sql(include_str!("../migrations/0105_one_kvm_account.sql")).execute(pool).await.expect("migration");
+        let mut enabled = Vec::new();
+        for id in [local.id, evil.id, evil2.id] {
+            enabled.push(store.cloudaccounts().get(id).await.expect("account").enabled);
+        }
+        assert_eq!(enabled, [true, false, false], "local, evil, evil2");
+        let err = store.cloudaccounts().update(evil.id, CloudAccountUpdate { enabled: Some(true), ..Default::default() }).await;
+        assert!(matches!(&err, Err(StoreError::Conflict { message, .. }) if message.contains("\"local\"")), "{err:?}");
+    }
+}
