@@ -177,6 +177,10 @@ async fn sync_does_not_contact_a_disallowed_endpoint(backend: Backend) {
     assert!(task["error"].as_str().unwrap_or_default().contains("allowed-endpoint"), "{task}");
     let zones = t.get("/zones?scope=system", &admin).await;
     assert_eq!(zones.assert_status(200)["total"], 0, "nothing synced: {zones:?}");
+    // New credentials are checked with the cloud, at the stored endpoint: refused, not contacted.
+    let answer = t.put(&format!("/cloudaccounts/{}", account.id), &admin, json!({"credentials": {"seed": "2"}})).await;
+    answer.assert_error(400, "InvalidInputError");
+    assert_eq!(answer.body["error"]["details"]["field"], "endpoint", "{answer:?}");
 }
 
 both_backends!(

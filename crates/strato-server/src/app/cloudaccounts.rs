@@ -134,6 +134,11 @@ impl App {
         regions: &[String],
     ) -> ApiResult<Vec<String>> {
         let driver_provider = self.providers.get(provider.as_str()).map_err(|e| ApiError::invalid_field("provider", e.message))?;
+        // Also for a stored endpoint (new credentials on an account saved before the allow-list
+        // changed): nothing is contacted that this server does not allow.
+        if let Some(endpoint) = endpoint.filter(|e| !e.is_empty()) {
+            self.check_endpoint(provider, endpoint)?;
+        }
         let mut creds = strato_cloud::Credentials::new();
         for (k, v) in &credentials.0 {
             creds.set(k.clone(), v.clone());
