@@ -97,6 +97,15 @@ impl CloudError {
     pub fn other(msg: impl Into<String>) -> Self {
         Self::new(CloudErrorKind::Other, msg)
     }
+    /// The endpoint did not answer as a cloud (refused, reset, timed out, TLS, DNS, not HTTP):
+    /// one text for all of them, so errors do not tell open ports from closed ones. Drivers
+    /// log the detail.
+    pub fn unreachable(api: &str) -> Self {
+        Self::transient(format!("{api}: {}", crate::endpoint::ENDPOINT_UNREACHABLE)).with_code(crate::endpoint::ENDPOINT_UNREACHABLE_CODE)
+    }
+    pub fn is_unreachable(&self) -> bool {
+        self.code.as_deref() == Some(crate::endpoint::ENDPOINT_UNREACHABLE_CODE)
+    }
 
     /// Only throttling and transient failures are worth another attempt.
     pub fn is_retryable(&self) -> bool {

@@ -5,6 +5,7 @@
 pub mod capability;
 pub mod credentials;
 pub mod driver;
+pub mod endpoint;
 pub mod error;
 pub mod registry;
 pub mod request;
@@ -14,6 +15,7 @@ pub mod status;
 pub use capability::{Capability, CapabilitySet};
 pub use credentials::{CredentialField, Credentials};
 pub use driver::{CloudDriver, DiskCreate, Preflight, ServerCreate};
+pub use endpoint::{AllowedEndpoint, EndpointAllowList, EndpointError, EndpointPolicy, ENDPOINT_UNREACHABLE};
 pub use error::{CloudError, CloudErrorKind, CloudResult};
 pub use registry::{DriverConfig, Provider, ProviderRegistry};
 pub use request::{ApiClass, CallObserver, CallRecord, ProviderLimits, RateLimit, RequestCounters, RequestKey, RequestLayer, Requests, RetryPolicy};

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use crate::capability::CapabilitySet;
 use crate::credentials::{CredentialField, Credentials};
 use crate::driver::CloudDriver;
+use crate::endpoint::EndpointPolicy;
 use crate::error::{CloudError, CloudResult};
 use crate::request::{ProviderLimits, RequestLayer};
 
@@ -45,6 +46,10 @@ pub trait Provider: Send + Sync {
     /// Environment variables the cloud's own tools read the region from, in order.
     fn region_env(&self) -> &'static [&'static str] {
         &[]
+    }
+    /// What endpoint an account may name; none unless the provider says otherwise.
+    fn endpoint_policy(&self) -> EndpointPolicy {
+        EndpointPolicy::None
     }
     /// Check the credentials' shape (not their validity) and build a driver. Errors name the
     /// bad field, never its value.

@@ -101,6 +101,14 @@ pub struct ServeArgs {
     /// `/metrics` answers only to a valid bearer token (any user's).
     #[arg(long, env = "STRATO_METRICS_TOKEN_REQUIRED")]
     pub metrics_token_required: bool,
+
+    // --- cloud accounts (issue 13: endpoints) ---
+    /// Cloud endpoints accounts may use besides their provider's public ones (repeatable; the
+    /// variable is comma-separated): a host (`127.0.0.1`), `*.domain`, `host:port`, or a URL
+    /// prefix (`http://127.0.0.1:5000/`). Empty by default: no custom endpoint at all.
+    #[arg(long = "allowed-endpoint", env = "STRATO_ALLOWED_ENDPOINTS", value_delimiter = ',', value_name = "ENDPOINT",
+          value_parser = parse_allowed_endpoint)]
+    pub allowed_endpoints: Vec<strato_cloud::AllowedEndpoint>,
 }
 
 impl ServeArgs {
@@ -130,4 +138,9 @@ impl ServeArgs {
             metrics_token_required: self.metrics_token_required,
         }
     }
+}
+
+
+fn parse_allowed_endpoint(text: &str) -> Result<strato_cloud::AllowedEndpoint, String> {
+    text.parse()
 }

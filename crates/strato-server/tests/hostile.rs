@@ -390,6 +390,7 @@ async fn the_data_dir_and_its_files_are_private() {
         task_workers: 2,
         password_min_length: strato_server::app::validate::PASSWORD_MIN_LENGTH,
         limits: Limits::default(),
+        allowed_endpoints: Default::default(),
     };
     let mode = |name: &str| std::fs::metadata(data_dir.join(name)).map(|m| m.permissions().mode() & 0o777).ok();
     let (app, _) = strato_server::app::App::open(config.clone()).await.expect("open");

@@ -304,6 +304,7 @@ async fn a_weak_bootstrap_admin_password_is_refused() {
         task_workers: 1,
         password_min_length: strato_server::app::validate::PASSWORD_MIN_LENGTH,
         limits: Default::default(),
+        allowed_endpoints: Default::default(),
     };
     for weak in ["short-pw", "my-admin-password"] {
         let Err(error) = strato_server::app::App::open(config(weak)).await else {

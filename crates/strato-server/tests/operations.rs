@@ -140,6 +140,7 @@ fn config(dir: &std::path::Path, key: Option<strato_store::MasterKey>) -> strato
         task_workers: 8,
         password_min_length: strato_server::app::validate::PASSWORD_MIN_LENGTH,
         limits: Default::default(),
+        allowed_endpoints: strato_cloud::EndpointAllowList::default(),
     }
 }
 

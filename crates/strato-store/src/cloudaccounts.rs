@@ -258,9 +258,24 @@ impl CloudAccounts<'_> {
         let id = CloudAccountId::new();
         let t = to_micros(now());
         let name = new.name.clone();
-        with_db!(self.store.db(), pool => insert_account!(pool, id, new, domain, ciphertext, t, regions)
-            .map_err(on_write("cloud account", || format!("cloud account {name:?} already exists in this domain")))?);
+        let inserted = with_db!(self.store.db(), pool => insert_account!(pool, id, new, domain, ciphertext, t, regions));
+        if let Err(error) = inserted {
+            let unique = error.as_database_error().is_some_and(|db| db.is_unique_violation());
+            if unique && new.provider == Provider::Kvm {
+                if let Some(existing) = self.host_account().await? {
+                    return Err(host_taken(&existing));
+                }
+            }
+            return Err(on_write("cloud account", || format!("cloud account {name:?} already exists in this domain"))(error));
+        }
         self.get(id).await
+    }
+
+    /// The enabled `kvm` account (this host), if there is one: the store keeps at most one.
+    pub async fn host_account(&self) -> StoreResult<Option<CloudAccount>> {
+        let sql = format!("SELECT {SELECT}{DETAILS} FROM cloudaccounts t {JOINS}WHERE t.provider = $1 ORDER BY t.enabled DESC, t.created_at, t.id LIMIT 1");
+        let row: Option<Row> = with_db!(self.store.db(), pool => sqlx::query_as(&sql).bind(Provider::Kvm.as_str()).fetch_optional(pool).await?);
+        row.map(Row::into_record).transpose()
     }
 
     /// Inserts many accounts in one transaction (bulk loads and benchmarks).
@@ -353,6 +368,7 @@ impl CloudAccounts<'_> {
             Some(e) => (true, e),
             None => (false, None),
         };
+        let enabling = update.enabled == Some(true);
         let done = with_db!(self.store.db(), pool => sqlx::query(
             "UPDATE cloudaccounts SET name = COALESCE($1, name), description = COALESCE($2, description), \
              endpoint = CASE WHEN $3 THEN $4 ELSE endpoint END, enabled = COALESCE($5, enabled), \
@@ -364,8 +380,19 @@ impl CloudAccounts<'_> {
             .bind(to_micros(now())).bind(id.to_string())
             .bind(update.sync_interval_secs.map(|s| i64::try_from(s).unwrap_or(i64::MAX)))
             .bind(rules)
-            .execute(pool).await.map(|r| r.rows_affected())
-            .map_err(on_write("cloud account", || format!("cloud account {name:?} already exists in this domain")))?);
+            .execute(pool).await.map(|r| r.rows_affected()));
+        let done = match done {
+            Ok(done) => done,
+            Err(error) => {
+                // Enabling a second kvm account breaks the one-host-account index.
+                if enabling && error.as_database_error().is_some_and(|db| db.is_unique_violation()) {
+                    if let Some(existing) = self.host_account().await?.filter(|a| a.id != id && a.enabled) {
+                        return Err(host_taken(&existing));
+                    }
+                }
+                return Err(on_write("cloud account", || format!("cloud account {name:?} already exists in this domain"))(error));
+            }
+        };
         if done == 0 {
             return Err(StoreError::not_found("cloud account", id));
         }
@@ -466,6 +493,17 @@ impl CloudAccounts<'_> {
     }
 }
 
+/// The conflict of a second account of this host.
+pub fn host_taken(existing: &CloudAccount) -> StoreError {
+    StoreError::Conflict {
+        kind: "cloud account",
+        message: format!(
+            "this host already is cloud account {:?} ({}); there is one kvm account per host",
+            existing.name, existing.id
+        ),
+    }
+}
+
 /// What an account owns besides its resources.
 const ACCOUNT_LOG_TABLES: [&str; 3] = ["sync_history", "resource_changes", "sync_leases"];
 
@@ -495,4 +533,37 @@ fn purge_statements() -> Vec<String> {
     }
     out.extend(ACCOUNT_LOG_TABLES.iter().map(|table| format!("DELETE FROM {table} WHERE cloudaccount_id = $1")));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store from before migration 0105 with several kvm accounts (one a member made in
+    /// their project): the migration keeps the system project's enabled and disables the rest.
+    #[tokio::test]
+    async fn the_one_kvm_migration_keeps_the_system_account_of_a_legacy_store() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, _) = Store::open(crate::StoreOptions::new(dir.path())).await.expect("open");
+        let Db::Sqlite(pool) = store.db() else { panic!("SQLite by default") };
+        sqlx::query("DROP INDEX cloudaccounts_one_kvm").execute(pool).await.expect("back to the old schema");
+        let system = store.system_scope().await.expect("system scope");
+        let member_project = store
+            .projects()
+            .create(crate::NewProject { name: "pa".into(), domain_id: system.domain_id, description: String::new() })
+            .await
+            .expect("project");
+        let new = |name: &str, project| NewCloudAccount::new(name, Provider::Kvm, project, SecretString::new("{}"));
+        let evil = store.cloudaccounts().create(new("evil", member_project.id)).await.expect("legacy duplicate");
+        let local = store.cloudaccounts().create(new("local", system.project_id)).await.expect("legacy local");
+        let evil2 = store.cloudaccounts().create(new("evil2", member_project.id)).await.expect("legacy duplicate");
+        sqlx::raw_sql(include_str!("../migrations/0105_one_kvm_account.sql")).execute(pool).await.expect("migration");
+        let mut enabled = Vec::new();
+        for id in [local.id, evil.id, evil2.id] {
+            enabled.push(store.cloudaccounts().get(id).await.expect("account").enabled);
+        }
+        assert_eq!(enabled, [true, false, false], "local, evil, evil2");
+        let err = store.cloudaccounts().update(evil.id, CloudAccountUpdate { enabled: Some(true), ..Default::default() }).await;
+        assert!(matches!(&err, Err(StoreError::Conflict { message, .. }) if message.contains("\"local\"")), "{err:?}");
+    }
 }

@@ -123,12 +123,12 @@ where
 {
     match err {
         SdkError::ConstructionFailure(_) => CloudError::invalid_input(format!("{api}: request could not be built")),
-        SdkError::TimeoutError(_) => CloudError::transient(format!("{api}: timed out")),
-        SdkError::DispatchFailure(f) => {
-            let why = if f.is_io() { "connection failed" } else if f.is_timeout() { "timed out" } else { "could not send request" };
-            CloudError::transient(format!("{api}: {why}"))
+        // Refused, reset, timed out, TLS, DNS or not HTTP: one error for all, so its text does
+        // not tell an open port from a closed one; the detail is for the server log only.
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            tracing::warn!(api, error = %aws_smithy_types::error::display::DisplayErrorContext(err), "AWS endpoint could not be reached");
+            CloudError::unreachable(api)
         }
-        SdkError::ResponseError(_) => CloudError::transient(format!("{api}: unreadable response")),
         SdkError::ServiceError(ctx) => {
             let status = Some(ctx.raw().status().as_u16());
             classify(api, ctx.err().code(), ctx.err().message(), status)

@@ -27,6 +27,9 @@ pub use image::AwsImage;
 
 pub const PROVIDER: &str = "aws";
 
+/// Hosts of AWS's public endpoints (global, China, and the dual-stack `api.aws`).
+pub const PUBLIC_ENDPOINT_SUFFIXES: &[&str] = &["amazonaws.com", "amazonaws.com.cn", "api.aws"];
+
 /// AWS's published EC2 API request limits (token buckets per account and region):
 /// non-mutating actions bucket 100, refill 20/s; mutating actions refill 5/s.
 pub const LIMITS: ProviderLimits =
@@ -66,6 +69,10 @@ impl Provider for AwsProvider {
     }
     fn region_env(&self) -> &'static [&'static str] {
         &["AWS_REGION", "AWS_DEFAULT_REGION"]
+    }
+    /// AWS's own endpoints need no allow-list entry; emulators and private endpoints do.
+    fn endpoint_policy(&self) -> EndpointPolicy {
+        EndpointPolicy::Url { public_host_suffixes: PUBLIC_ENDPOINT_SUFFIXES }
     }
     async fn connect(&self, config: DriverConfig) -> CloudResult<Arc<dyn CloudDriver>> {
         Ok(Arc::new(AwsDriver::connect(&config).await?))

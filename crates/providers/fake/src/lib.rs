@@ -62,6 +62,11 @@ impl Provider for FakeProvider {
     fn limits(&self) -> ProviderLimits {
         LIMITS
     }
+    /// The fake cloud takes an endpoint and never calls it: the in-process tests exercise the
+    /// endpoint rules with it. `*.fake.invalid` (a reserved name) stands for its public ones.
+    fn endpoint_policy(&self) -> EndpointPolicy {
+        EndpointPolicy::Url { public_host_suffixes: &["fake.invalid"] }
+    }
     async fn connect(&self, config: DriverConfig) -> CloudResult<Arc<dyn CloudDriver>> {
         let seed = match config.credentials.get("seed") {
             None | Some("") => 0,

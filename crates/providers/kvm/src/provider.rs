@@ -2,7 +2,7 @@
 //! and delegates to [`KvmHost`].
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,8 +21,9 @@ pub const LIMITS: ProviderLimits = ProviderLimits {
     mutate: RateLimit { burst: 50, per_second: 20 },
 };
 
-/// No credentials: the account is this host. The data dir comes from the account's endpoint
-/// (a path, optionally `file://`), else the provider's default.
+/// No credentials: the account is this host. The data dir is the provider's default (the
+/// server's data dir); an endpoint may only name a directory under it (see [`data_dir_of`]),
+/// and the server accepts no endpoint for kvm accounts at all.
 const CREDENTIAL_FIELDS: &[CredentialField] = &[];
 
 pub fn capabilities() -> CapabilitySet {
@@ -99,19 +100,45 @@ impl Provider for KvmProvider {
         LIMITS
     }
     async fn connect(&self, config: DriverConfig) -> CloudResult<Arc<dyn CloudDriver>> {
-        let data_dir = data_dir_of(config.endpoint.as_deref(), &self.default_data_dir);
+        let data_dir = data_dir_of(config.endpoint.as_deref(), &self.default_data_dir)?;
         let host = self.host(&data_dir).await?;
         let requests = config.requests.scope(PROVIDER, config.account.clone(), LIMITS);
         Ok(Arc::new(KvmDriver { host, requests }))
     }
 }
 
-/// The data dir of an account: its endpoint (a path, optionally `file://`), else `default`.
-pub fn data_dir_of(endpoint: Option<&str>, default: &Path) -> PathBuf {
-    match endpoint.map(str::trim) {
-        None | Some("") => default.to_path_buf(),
-        Some(endpoint) => PathBuf::from(endpoint.strip_prefix("file://").unwrap_or(endpoint)),
+/// The data dir of an account: `default`, or its endpoint when that names `default` or a
+/// directory under it (a path, optionally `file://`; a relative one is taken under
+/// `default`). Anything else is refused, `..` included: an endpoint never makes the driver
+/// create or read files outside the data dir it was registered with.
+pub fn data_dir_of(endpoint: Option<&str>, default: &Path) -> CloudResult<PathBuf> {
+    let endpoint = match endpoint.map(str::trim) {
+        None | Some("") => return Ok(default.to_path_buf()),
+        Some(endpoint) => endpoint,
+    };
+    let refused = || {
+        CloudError::invalid_input(format!(
+            "the kvm endpoint must be a directory under the data dir {} (no '..', no URL)",
+            default.display()
+        ))
+    };
+    let path = Path::new(endpoint.strip_prefix("file://").unwrap_or(endpoint));
+    if path.as_os_str().is_empty()
+        || path.to_str().is_some_and(|p| p.contains("://"))
+        || endpoint.chars().any(char::is_control)
+        || path.components().any(|c| matches!(c, Component::ParentDir))
+    {
+        return Err(refused());
     }
+    if path.is_relative() {
+        return Ok(default.join(path));
+    }
+    let root = std::path::absolute(default).map_err(|_| refused())?;
+    let root_clean: PathBuf = root.components().filter(|c| !matches!(c, Component::CurDir)).collect();
+    if root_clean.components().any(|c| matches!(c, Component::ParentDir)) || !path.starts_with(&root_clean) {
+        return Err(refused());
+    }
+    Ok(path.to_path_buf())
 }
 
 /// A driver over this host's VMs.
@@ -362,5 +389,47 @@ impl CloudDriver for KvmDriver {
             }
             other => Err(CloudError::not_implemented(format!("tags on {other} are not supported by the kvm provider"))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_endpoint_never_leaves_the_data_dir() {
+        let root = std::path::absolute("/srv/strato-data").expect("absolute");
+        assert_eq!(data_dir_of(None, &root).expect("default"), root);
+        assert_eq!(data_dir_of(Some(" "), &root).expect("blank is the default"), root);
+        assert_eq!(data_dir_of(Some("/srv/strato-data"), &root).expect("the data dir itself"), root);
+        assert_eq!(data_dir_of(Some("file:///srv/strato-data/a"), &root).expect("under it"), root.join("a"));
+        assert_eq!(data_dir_of(Some("b/c"), &root).expect("relative is under it"), root.join("b/c"));
+        for escaping in [
+            "http://x/../../kvm-evil",
+            "../kvm-evil",
+            "/srv/strato-data/../etc",
+            "/srv/strato-data-other",
+            "/tmp/kvm",
+            "file:///etc",
+            "a/../../b",
+            "https://example.com/",
+            "x\u{7}",
+        ] {
+            let err = data_dir_of(Some(escaping), &root).expect_err(escaping);
+            assert_eq!(err.kind, CloudErrorKind::InvalidInput, "{escaping}");
+        }
+    }
+
+    #[tokio::test]
+    async fn connect_refuses_an_escaping_endpoint_before_touching_the_disk() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = dir.path().join("data");
+        let provider = KvmProvider::new(&data);
+        let mut config = DriverConfig::new("t", Credentials::new(), std::sync::Arc::new(RequestLayer::default()));
+        config.endpoint = Some(format!("{}/../kvm-evil", data.display()));
+        let err = provider.connect(config).await.err().expect("refused");
+        assert_eq!(err.kind, CloudErrorKind::InvalidInput);
+        assert!(!dir.path().join("kvm-evil").exists(), "nothing created outside the data dir");
+        assert!(!data.exists(), "nothing created at all");
     }
 }

@@ -1,6 +1,6 @@
 //! What `strato cloudcli kvm` has beyond the driver contract: the data dir (`--data-dir`, else
 //! `STRATO_DATA_DIR`, else `./strato-data`: the same default as `strato serve`, so cloudcli run
-//! next to a server sees its VMs; `--endpoint` overrides it as an account's endpoint does) and
+//! next to a server sees its VMs; `--endpoint` may only name a directory under it) and
 //! this host's images (`image-register`, `image-list`).
 
 use std::path::{Path, PathBuf};
@@ -42,7 +42,7 @@ pub(super) fn arguments(cmd: Command) -> Command {
     .subcommand(Command::new("image-list").about("List registered images"))
 }
 
-/// The data dir given with `--data-dir` (passed to the driver as the endpoint).
+/// The data dir given with `--data-dir` (the kvm provider's data dir).
 pub(super) fn data_dir_flag(matches: &ArgMatches) -> Option<String> {
     matches.try_get_one::<String>("data_dir").ok().flatten().cloned()
 }

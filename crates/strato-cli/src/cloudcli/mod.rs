@@ -9,7 +9,7 @@ mod render;
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
@@ -115,7 +115,7 @@ async fn execute(args: Vec<OsString>, io: &mut Io) -> Result<(), Failure> {
         }
         Some(name) => name.to_string(),
     };
-    let provider = registry.get(&provider_name).map_err(|e| usage(e.message))?;
+    let mut provider = registry.get(&provider_name).map_err(|e| usage(e.message))?;
     let cmd = command(provider.as_ref());
     let matches = match cmd.try_get_matches_from(args.iter().skip(1)) {
         Ok(m) => m,
@@ -127,11 +127,16 @@ async fn execute(args: Vec<OsString>, io: &mut Io) -> Result<(), Failure> {
     let output = render::Output::parse(matches.get_one::<String>("output").map(String::as_str).unwrap_or("table"));
     let debug = matches.get_flag("debug");
 
-    let kvm_data_dir = (provider_name == strato_provider_kvm::PROVIDER).then(|| kvm::data_dir_flag(&matches)).flatten();
-    if kvm::is_image_command(action) {
-        let endpoint = matches.get_one::<String>("endpoint").map(String::as_str).or(kvm_data_dir.as_deref());
-        let dir = strato_provider_kvm::data_dir_of(endpoint, &kvm::default_data_dir(&io.env));
-        return kvm::images(&dir, action, sub, output, io).await;
+    // kvm: `--data-dir` is the provider's data dir (an endpoint may only name a directory
+    // under it, as for an account).
+    if provider_name == strato_provider_kvm::PROVIDER {
+        let data_dir = kvm::data_dir_flag(&matches).map(PathBuf::from).unwrap_or_else(|| kvm::default_data_dir(&io.env));
+        if kvm::is_image_command(action) {
+            let endpoint = matches.get_one::<String>("endpoint").map(String::as_str);
+            let dir = strato_provider_kvm::data_dir_of(endpoint, &data_dir).map_err(|e| usage(e.message))?;
+            return kvm::images(&dir, action, sub, output, io).await;
+        }
+        provider = Arc::new(strato_provider_kvm::KvmProvider::new(data_dir));
     }
     let credentials = credentials(provider.as_ref(), &matches, io)?;
     let layer = Arc::new(RequestLayer::default());
@@ -157,7 +162,7 @@ async fn execute(args: Vec<OsString>, io: &mut Io) -> Result<(), Failure> {
         .cloned()
         .or_else(|| provider.region_env().iter().find_map(|k| (io.env)(k)));
     let mut config = DriverConfig::new(matches.get_one::<String>("account").cloned().unwrap_or_else(|| "cloudcli".into()), credentials, layer);
-    config.endpoint = matches.get_one::<String>("endpoint").cloned().or(kvm_data_dir);
+    config.endpoint = matches.get_one::<String>("endpoint").cloned();
     // Account-wide calls (region listing) go to the provider's default region, so an unknown
     // --region is reported as such instead of failing the listing that checks it.
     let driver = provider.connect(config).await.map_err(|e| match e.kind {

@@ -1,8 +1,9 @@
 //! Cloud accounts: project-owned; members and admins of the project write, viewers read.
+//! This host's account (provider `kvm`) is one, and only the system admin writes it.
 //! Credentials are accepted, handed to the store (which encrypts them) and never returned,
 //! logged or echoed in errors.
 
-use strato_cloud::{CloudError, CloudErrorKind, DriverConfig};
+use strato_cloud::{CloudError, CloudErrorKind, DriverConfig, ENDPOINT_UNREACHABLE};
 use strato_store::cloudaccounts::{
     CloudAccount, CloudAccountUpdate as StoreUpdate, NewCloudAccount, ProjectRule as StoredRule, DEFAULT_SYNC_INTERVAL_SECS,
 };
@@ -19,7 +20,6 @@ use super::App;
 use crate::error::{ApiError, ApiResult};
 use crate::http::query::ListRequest;
 
-const ENDPOINT_MAX: usize = 2048;
 const CREDENTIALS_MAX_FIELDS: usize = 32;
 const REGIONS_MAX: usize = 512;
 const SYNC_INTERVAL_SECS: std::ops::RangeInclusive<u64> = 60..=86_400;
@@ -71,17 +71,6 @@ pub(super) fn credentials_document(credentials: &Credentials) -> ApiResult<Secre
     Ok(SecretString::new(text))
 }
 
-fn validate_endpoint(endpoint: &str) -> ApiResult<()> {
-    let ok = endpoint.len() <= ENDPOINT_MAX
-        && (endpoint.starts_with("http://") || endpoint.starts_with("https://"))
-        && !endpoint.chars().any(|c| c.is_whitespace() || c.is_control());
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::invalid_field("endpoint", "endpoint must be an http:// or https:// URL"))
-    }
-}
-
 fn validate_regions(regions: &[String]) -> ApiResult<()> {
     if regions.len() > REGIONS_MAX {
         return Err(ApiError::invalid_field("regions", format!("at most {REGIONS_MAX} regions")));
@@ -109,15 +98,29 @@ fn validate_sync_interval(secs: u64) -> ApiResult<()> {
 }
 
 /// A cloud's refusal of the credentials or the endpoint, as the user sees it: what the cloud
-/// said, never what was sent.
+/// said, never what was sent. Anything but a refusal reads the same whether the endpoint's
+/// port was closed, open but not a cloud, slow or unresolvable (no port probing through
+/// this answer); the detail goes to the server log.
 fn rejected(error: &CloudError) -> ApiError {
     let what = match error.kind {
         CloudErrorKind::Unauthorized => "the cloud rejected the credentials",
         CloudErrorKind::Forbidden => "the credentials may not list regions",
-        CloudErrorKind::InvalidInput => "the cloud account settings are not valid",
-        _ => "the cloud could not be reached with these settings",
+        CloudErrorKind::InvalidInput if !error.is_unreachable() => "the cloud account settings are not valid",
+        _ => {
+            tracing::warn!(%error, "checking a cloud account: the cloud endpoint could not be reached");
+            return ApiError::invalid_field("endpoint", ENDPOINT_UNREACHABLE);
+        }
     };
     ApiError::invalid_field("credentials", format!("{what}: {error}"))
+}
+
+/// This host (provider `kvm`) is one account, the system admin's: it holds every VM and disk
+/// of the host, whichever project made them.
+fn check_host_admin(principal: &Principal, provider: Provider) -> ApiResult<()> {
+    if provider == Provider::Kvm && !principal.system_admin {
+        return Err(ApiError::forbidden("only the system admin can register or change this host's cloud account (provider kvm)"));
+    }
+    Ok(())
 }
 
 impl App {
@@ -131,6 +134,11 @@ impl App {
         regions: &[String],
     ) -> ApiResult<Vec<String>> {
         let driver_provider = self.providers.get(provider.as_str()).map_err(|e| ApiError::invalid_field("provider", e.message))?;
+        // Also for a stored endpoint (new credentials on an account saved before the allow-list
+        // changed): nothing is contacted that this server does not allow.
+        if let Some(endpoint) = endpoint.filter(|e| !e.is_empty()) {
+            self.check_endpoint(provider, endpoint)?;
+        }
         let mut creds = strato_cloud::Credentials::new();
         for (k, v) in &credentials.0 {
             creds.set(k.clone(), v.clone());
@@ -216,10 +224,17 @@ impl App {
         validate::name("name", &input.name)?;
         let (domain_id, project_id) = self.target_project(principal, input.project.as_deref()).await?;
         principal.check_write("project", input.project.as_deref().unwrap_or(""), domain_id, project_id)?;
+        check_host_admin(principal, input.provider)?;
+        if input.provider == Provider::Kvm {
+            // Checked here for a clear answer; the store's unique index settles two at once.
+            if let Some(existing) = self.store.cloudaccounts().host_account().await? {
+                return Err(strato_store::cloudaccounts::host_taken(&existing).into());
+            }
+        }
         let description = input.description.unwrap_or_default();
         validate::description(&description)?;
         if let Some(endpoint) = &input.endpoint {
-            validate_endpoint(endpoint)?;
+            self.check_endpoint(input.provider, endpoint)?;
         }
         let regions = input.regions.unwrap_or_default();
         validate_regions(&regions)?;
@@ -261,6 +276,7 @@ impl App {
     pub async fn update_cloudaccount(&self, principal: &Principal, key: &str, input: CloudAccountUpdate) -> ApiResult<CloudAccountView> {
         let account = self.find_cloudaccount(principal, key).await?;
         principal.check_write("cloud account", key, account.domain_id, account.project_id)?;
+        check_host_admin(principal, account.provider)?;
         if let Some(name) = &input.name {
             validate::name("name", name)?;
         }
@@ -271,7 +287,7 @@ impl App {
         let endpoint = match input.endpoint {
             Some(e) if e.is_empty() => Some(None),
             Some(e) => {
-                validate_endpoint(&e)?;
+                self.check_endpoint(account.provider, &e)?;
                 Some(Some(e))
             }
             None => None,
@@ -340,6 +356,7 @@ impl App {
     pub async fn delete_cloudaccount(&self, principal: &Principal, key: &str) -> ApiResult<CloudAccountView> {
         let account = self.find_cloudaccount(principal, key).await?;
         principal.check_write("cloud account", key, account.domain_id, account.project_id)?;
+        check_host_admin(principal, account.provider)?;
         self.store.cloudaccounts().delete(account.id).await?;
         tracing::info!(cloudaccount = %account.id, "cloud account deleted");
         Ok(view(account, false))

@@ -10,6 +10,7 @@ mod cloudregions;
 mod sync;
 pub mod tasks;
 mod domains;
+mod endpoints;
 mod local_account;
 pub mod login_guard;
 pub(crate) mod ops;
@@ -26,7 +27,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use strato_cloud::{ProviderRegistry, RequestLayer};
+use strato_cloud::{EndpointAllowList, ProviderRegistry, RequestLayer};
 use strato_store::{MasterKey, MasterKeySource, OpenReport, SecretString, Store, StoreError, StoreOptions};
 use strato_sync::{Reconciler, RegistryDrivers, SyncConfig};
 use strato_tasks::{Engine, EngineConfig, TaskQueue};
@@ -73,6 +74,10 @@ pub struct AppConfig {
     // --- hostile clients (issue 13): timeouts, connection cap, login throttling, action-log
     // retention, /metrics token ---
     pub limits: crate::limits::Limits,
+
+    // --- cloud accounts (issue 13) ---
+    /// Endpoints accounts may use besides their provider's public ones (`--allowed-endpoint`).
+    pub allowed_endpoints: EndpointAllowList,
 }
 
 impl AppConfig {
@@ -91,6 +96,7 @@ impl AppConfig {
             task_workers: args.task_workers,
             password_min_length: args.password_min_length,
             limits: args.limits(),
+            allowed_endpoints: EndpointAllowList::new(args.allowed_endpoints.clone()),
         }
     }
 }
@@ -112,6 +118,8 @@ pub struct App {
     pub(crate) password_min_length: usize,
     pub(crate) limits: crate::limits::Limits,
     pub(crate) login_guard: login_guard::LoginGuard,
+    /// Endpoints allowed besides the providers' public ones.
+    pub(crate) allowed_endpoints: Arc<EndpointAllowList>,
 }
 
 /// Ids of the objects the first start creates, resolved once.
@@ -153,7 +161,12 @@ impl App {
             admin_user: admin_user.id,
         };
         let requests = Arc::new(RequestLayer::default());
-        let drivers = Arc::new(RegistryDrivers { registry: config.providers.clone(), requests: requests.clone() });
+        let allowed_endpoints = Arc::new(config.allowed_endpoints.clone());
+        let drivers = Arc::new(endpoints::AllowListedDrivers {
+            inner: RegistryDrivers { registry: config.providers.clone(), requests: requests.clone() },
+            registry: config.providers.clone(),
+            allowed: allowed_endpoints.clone(),
+        });
         let sync_config = SyncConfig { region_parallelism: config.sync_region_parallelism.max(1), ..SyncConfig::default() };
         let reconciler = Reconciler::new(store.clone(), drivers, sync_config);
         // Test hooks (pause after / fail at a step) and a short lease, only when a test sets
@@ -178,6 +191,7 @@ impl App {
             password_min_length: config.password_min_length,
             login_guard: login_guard::LoginGuard::new(config.limits.login.clone()),
             limits: config.limits,
+            allowed_endpoints,
         };
         Ok((app, report))
     }

@@ -107,14 +107,15 @@ impl TestApp {
     }
 
     pub async fn start_with_ttl(backend: Backend, token_ttl_secs: u64) -> TestApp {
-        Self::start_with(backend, token_ttl_secs, strato_server::limits::Limits::default()).await
+        Self::start_configured(backend, |config| config.token_ttl = std::time::Duration::from_secs(token_ttl_secs)).await
     }
 
     pub async fn start_with_limits(backend: Backend, limits: strato_server::limits::Limits) -> TestApp {
-        Self::start_with(backend, 3600, limits).await
+        Self::start_configured(backend, |config| config.limits = limits).await
     }
 
-    pub async fn start_with(backend: Backend, token_ttl_secs: u64, limits: strato_server::limits::Limits) -> TestApp {
+    /// Starts with the test defaults changed by `configure` (providers, allowed endpoints, ...).
+    pub async fn start_configured(backend: Backend, configure: impl FnOnce(&mut strato_server::app::AppConfig)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let (database_url, database) = match backend {
             Backend::Sqlite => (None, None),
@@ -123,10 +124,10 @@ impl TestApp {
                 (Some(database.url.clone()), Some(database))
             }
         };
-        let config = strato_server::app::AppConfig {
+        let mut config = strato_server::app::AppConfig {
             data_dir: dir.path().to_path_buf(),
             database_url,
-            token_ttl: std::time::Duration::from_secs(token_ttl_secs),
+            token_ttl: std::time::Duration::from_secs(3600),
             rotate_master_key: false,
             token_cache_ttl: std::time::Duration::from_secs(5),
             master_key: Some(strato_store::secrets::MasterKey::generate()),
@@ -136,8 +137,11 @@ impl TestApp {
             sync_tick: None,
             task_workers: 8,
             password_min_length: strato_server::app::validate::PASSWORD_MIN_LENGTH,
-            limits,
+            limits: strato_server::limits::Limits::default(),
+            // Loopback opted in, as `strato serve --allowed-endpoint 127.0.0.1` would.
+            allowed_endpoints: strato_cloud::EndpointAllowList::parse(&["127.0.0.1"]).expect("allow-list"),
         };
+        configure(&mut config);
         let (app, _report) = strato_server::app::App::open(config).await.expect("opening the app");
         let app = Arc::new(app);
         let router = strato_server::build_router(app.clone());

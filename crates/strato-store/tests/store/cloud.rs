@@ -25,6 +25,40 @@ pub fn account(name: &str, provider: Provider, project: &Project) -> NewCloudAcc
     }
 }
 
+both!(one_enabled_kvm_account_per_store, |env: crate::common::Env| async move {
+    let store = env.open().await;
+    let p1 = project(&store, "p1").await;
+    let p2 = project(&store, "p2").await;
+    // Two creates at once: exactly one wins, the other is a conflict naming the winner.
+    let (accounts_a, accounts_b) = (store.cloudaccounts(), store.cloudaccounts());
+    let (a, b) = tokio::join!(
+        accounts_a.create(account("host_a", Provider::Kvm, &p1)),
+        accounts_b.create(account("host_b", Provider::Kvm, &p2)),
+    );
+    let (won, lost) = match (a, b) {
+        (Ok(won), Err(lost)) | (Err(lost), Ok(won)) => (won, lost),
+        other => panic!("exactly one kvm account may be created: {other:?}"),
+    };
+    match &lost {
+        StoreError::Conflict { message, .. } => assert!(message.contains(&format!("{:?}", won.name)), "names the existing one: {message}"),
+        other => panic!("expected a conflict, got {other}"),
+    }
+    let kvm = strato_types::ListQuery::from_pairs(vec![("filter", "provider.equals(kvm)")]).unwrap();
+    assert_eq!(store.cloudaccounts().list(&kvm, &Visibility::All).await.unwrap().total, 1, "nothing else created");
+    assert_eq!(store.cloudaccounts().host_account().await.unwrap().map(|a| a.id), Some(won.id));
+    // Other providers are not limited.
+    store.cloudaccounts().create(account("aws_1", Provider::Aws, &p1)).await.unwrap();
+    store.cloudaccounts().create(account("aws_2", Provider::Aws, &p2)).await.unwrap();
+    // The rule is on enabled accounts: a disabled one (a store from before the rule) cannot
+    // be enabled next to the enabled one.
+    store.cloudaccounts().update(won.id, CloudAccountUpdate { enabled: Some(false), ..Default::default() }).await.unwrap();
+    let second = store.cloudaccounts().create(account("host_c", Provider::Kvm, &p2)).await.unwrap();
+    let err = store.cloudaccounts().update(won.id, CloudAccountUpdate { enabled: Some(true), ..Default::default() }).await.unwrap_err();
+    assert!(matches!(&err, StoreError::Conflict { message, .. } if message.contains("\"host_c\"")), "{err}");
+    assert!(!store.cloudaccounts().get(won.id).await.unwrap().enabled, "left disabled");
+    assert_eq!(store.cloudaccounts().host_account().await.unwrap().map(|a| a.id), Some(second.id), "the enabled one first");
+});
+
 both!(cloudaccounts_crud_and_credentials, |env: crate::common::Env| async move {
     let store = env.open().await;
     let p = project(&store, "p1").await;

@@ -25,6 +25,7 @@ const STRATO_ENV: &[&str] = &[
     "STRATO_MASTER_KEY",
     "STRATO_ADMIN_PASSWORD",
     "STRATO_NO_LOCAL_ACCOUNT",
+    "STRATO_ALLOWED_ENDPOINTS",
 ];
 
 fn clean_command() -> Command {
@@ -85,6 +86,9 @@ pub struct ServeOptions {
     /// Whether the first start registers this host as cloud account `local` (kvm). Off
     /// unless a test asks: the other tests count accounts and regions.
     pub local_account: bool,
+    /// `--allowed-endpoint` values: loopback by default, so accounts may point at moto and
+    /// other emulators the tests start on 127.0.0.1 (a real server allows none by default).
+    pub allowed_endpoints: Vec<String>,
 }
 
 impl ServeOptions {
@@ -97,6 +101,7 @@ impl ServeOptions {
             admin_password: Some(ADMIN_PASSWORD.into()),
             env: Vec::new(),
             local_account: false,
+            allowed_endpoints: vec!["127.0.0.1".into()],
         }
     }
 }
@@ -154,6 +159,9 @@ impl Server {
         }
         if !options.local_account {
             cmd.arg("--no-local-account");
+        }
+        for endpoint in &options.allowed_endpoints {
+            cmd.arg("--allowed-endpoint").arg(endpoint);
         }
         if let Some(ttl) = options.token_ttl {
             cmd.arg("--token-ttl").arg(ttl.to_string());
