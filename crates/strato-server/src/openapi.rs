@@ -14,7 +14,8 @@ use utoipa::{Modify, OpenApi};
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    components(schemas(strato_types::api::ErrorBody, strato_types::api::ErrorDetail)),
+    // Order and Scope: the list parameters refer to them
+    components(schemas(strato_types::api::ErrorBody, strato_types::api::ErrorDetail, strato_types::Order, strato_types::Scope)),
     tags(
         (name = "auth", description = "Login and the caller's identity"),
         (name = "identity", description = "Domains, projects, users, role assignments and API tokens"),

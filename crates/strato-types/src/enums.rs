@@ -13,7 +13,9 @@ pub struct EnumParseError {
 /// Defines a text enum with `as_str`, `ALL`, `Display`, `FromStr`, serde (lower-case) and a schema.
 #[macro_export]
 macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident, $what:literal, { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+    // `$text` is a `tt`, not a `literal`: a `literal` fragment reaches derive macros wrapped in an
+    // invisible group, which utoipa's serde parser skips, so the schema listed the variant names.
+    ($(#[$meta:meta])* $name:ident, $what:literal, { $($(#[$vmeta:meta])* $variant:ident = $text:tt),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
                  $crate::__private::serde::Serialize, $crate::__private::serde::Deserialize,
@@ -134,5 +136,17 @@ mod tests {
         let err = "gcp".parse::<Provider>().unwrap_err();
         assert!(err.to_string().contains("aws aliyun qingcloud kvm fake"), "{err}");
         assert!(serde_json::from_str::<CloudAccountStatus>("\"weird\"").is_err());
+    }
+
+    /// The OpenAPI schema lists the texts the API speaks, not the variant names.
+    fn schema_values<T: utoipa::PartialSchema>() -> serde_json::Value {
+        serde_json::to_value(T::schema()).unwrap()["enum"].clone()
+    }
+
+    #[test]
+    fn schemas_list_the_lower_case_texts() {
+        assert_eq!(schema_values::<Role>(), serde_json::json!(["admin", "member", "viewer"]));
+        assert_eq!(schema_values::<Provider>(), serde_json::json!(Provider::ALL.iter().map(Provider::as_str).collect::<Vec<_>>()));
+        assert_eq!(schema_values::<crate::FilterOp>()[1], "notequals");
     }
 }

@@ -72,8 +72,17 @@ pub struct SyncedKind {
 impl SyncedKind {
     /// The OpenAPI schema name of the list answer: `elasticsearch` -> `ElasticsearchList`.
     pub fn list_schema_name(&self) -> String {
+        self.schema_name("List")
+    }
+
+    /// The OpenAPI schema name of one object of the kind: `server` -> `ServerView`.
+    pub fn view_schema_name(&self) -> String {
+        self.schema_name("View")
+    }
+
+    fn schema_name(&self, suffix: &str) -> String {
         let mut name: String = self.keyword.split('-').map(capitalised).collect();
-        name.push_str("List");
+        name.push_str(suffix);
         name
     }
 }
@@ -176,6 +185,7 @@ mod tests {
         assert_eq!(names, ["VpcList", "NetworkList", "SecgroupList", "SkuList", "DiskList", "ServerList", "ElasticsearchList"]);
         let dashed = SyncedKind { keyword: "load-balancer", plural: "load_balancers", columns: &[], delete_protection: false, actions: &[] };
         assert_eq!(dashed.list_schema_name(), "LoadBalancerList");
+        assert_eq!(dashed.view_schema_name(), "LoadBalancerView");
     }
 
     #[test]

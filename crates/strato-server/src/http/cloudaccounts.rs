@@ -185,7 +185,8 @@ async fn disable_cloudaccount(
 struct HistoryParams {
     /// Only this run (the id of the sync task).
     run_id: Option<String>,
-    /// Most rows (default 200, max 2000).
+    /// Most rows (default 200).
+    #[param(minimum = 1, maximum = 2000)]
     limit: Option<u32>,
 }
 
@@ -209,7 +210,8 @@ async fn cloudaccount_sync_history(
         match key.as_ref() {
             "run_id" => run_id = Some(value.into_owned()),
             "limit" => {
-                limit = Some(value.parse::<u32>().map_err(|_| ApiError::invalid_field("limit", "limit must be a number"))?)
+                let parsed = value.parse::<u32>().ok().filter(|limit| (1..=2000).contains(limit));
+                limit = Some(parsed.ok_or_else(|| ApiError::invalid_field("limit", "limit must be a whole number in 1..=2000"))?)
             }
             other => return Err(ApiError::invalid_field(other, format!("unknown query parameter {other:?}"))),
         }

@@ -5,6 +5,7 @@ mod actionlogs;
 mod auth;
 mod cloudaccounts;
 mod cloudregions;
+mod kind_views;
 mod domains;
 mod operations;
 pub mod health;

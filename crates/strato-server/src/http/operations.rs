@@ -43,6 +43,8 @@ async fn create_server(State(app): State<Arc<App>>, principal: Principal, ApiJso
     responses(
         (status = 202, body = TaskView),
         (status = 400, description = "Bad input (unknown or unchanged sku; more than the cloud can give)", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Read-only for the caller", body = ErrorBody),
         (status = 404, description = "No such object, or not visible to the caller", body = ErrorBody),
         (status = 409, description = "Not allowed from the current status", body = ErrorBody)
     ))]
@@ -74,6 +76,8 @@ async fn create_disk(State(app): State<Arc<App>>, principal: Principal, ApiJson(
     responses(
         (status = 202, body = TaskView),
         (status = 400, description = "Bad input (unknown server, other zone)", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Read-only for the caller", body = ErrorBody),
         (status = 404, description = "No such object, or not visible to the caller", body = ErrorBody),
         (status = 409, description = "Attached elsewhere (as the inventory or the cloud says), or not allowed from the current status", body = ErrorBody)
     ))]
@@ -92,6 +96,8 @@ async fn attach_disk(
     responses(
         (status = 202, body = TaskView),
         (status = 400, description = "A boot disk", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Read-only for the caller", body = ErrorBody),
         (status = 404, description = "No such object, or not visible to the caller", body = ErrorBody),
         (status = 409, description = "Not attached (as the cloud says), or not allowed from the current status", body = ErrorBody)
     ))]
@@ -105,6 +111,8 @@ async fn detach_disk(State(app): State<Arc<App>>, principal: Principal, ApiPath(
     responses(
         (status = 202, body = TaskView),
         (status = 400, description = "Not larger than now, or more than the cloud's free space", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Read-only for the caller", body = ErrorBody),
         (status = 404, description = "No such object, or not visible to the caller", body = ErrorBody),
         (status = 409, description = "Not allowed from the current status", body = ErrorBody)
     ))]

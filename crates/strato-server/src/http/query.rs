@@ -30,21 +30,26 @@ impl ListRequest {
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct ListParams {
-    /// Page size, default 20, at most 2000.
-    limit: Option<u64>,
+    /// Page size, default 20.
+    #[param(minimum = 1, maximum = 2000)]
+    limit: Option<u32>,
     /// Objects to skip.
+    #[param(maximum = 10_000_000)]
     offset: Option<u64>,
-    /// Field to order by (default `created_at`, then `id`).
+    /// Field to order by (default `created_at`, then `id`); one of the kind's fields.
+    #[param(max_length = 64, pattern = "^[A-Za-z0-9_]*$")]
     order_by: Option<String>,
     /// `asc` (default) or `desc`.
-    order: Option<String>,
-    /// `field.op(values)`, repeatable; ops: equals, notequals, in, notin, contains, startswith,
-    /// endswith, lt, le, gt, ge, isnull, isnotnull.
+    order: Option<strato_types::Order>,
+    /// `field.op(values)`, repeatable (at most 32); ops: equals, notequals, in, notin,
+    /// contains, startswith, endswith, lt, le, gt, ge, isnull, isnotnull.
+    #[param(max_items = 32)]
     filter: Option<Vec<String>>,
     /// Substring of the name.
+    #[param(max_length = 256)]
     search: Option<String>,
     /// `system`, `domain` or `project`; default: the widest the caller may use.
-    scope: Option<String>,
+    scope: Option<strato_types::Scope>,
     /// Add the names of referenced objects.
     details: Option<bool>,
 }

@@ -2,7 +2,8 @@
 //! `GET /<plural>/{id}/changes`, thin handlers over `app::resources`, for every kind in
 //! `strato_types::kinds::SYNCED_KINDS`. The handlers are written and documented once, on
 //! `/{kind}` paths; each kind gets them under its own paths (so the OpenAPI document names
-//! each, with its `<Keyword>List` answer) and finds its declaration in a request extension.
+//! each, with its `<Keyword>List` and `<Keyword>View` answers and operation ids of its own)
+//! and finds its declaration in a request extension.
 
 use std::sync::Arc;
 
@@ -19,6 +20,7 @@ use crate::app::authz::Principal;
 use crate::app::App;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath};
+use crate::http::kind_views::{order_by_schema, view_schema};
 use crate::http::query::{parse_details, ListParams, ListRequest, ShowParams};
 
 /// The path segment the documented handlers stand on for the kind's plural.
@@ -32,10 +34,15 @@ pub fn routes() -> OpenApiRouter<Arc<App>> {
 }
 
 fn kind_routes(kind: &'static SyncedKind) -> OpenApiRouter<Arc<App>> {
+    let (mut schemas, paths, method_router) = documented(routes!(list), kind, Some(kind.list_schema_name()));
+    schemas.push((kind.list_schema_name(), ResourceList::list_schema(kind)));
+    schemas.push((kind.view_schema_name(), view_schema(kind)));
+    // the schemas the common fields refer to (`BillingType`)
+    <ResourceView as utoipa::ToSchema>::schemas(&mut schemas);
     OpenApiRouter::new()
-        .routes(with_list_answer(on_kind_paths(routes!(list), kind), kind))
-        .routes(on_kind_paths(routes!(show, update), kind))
-        .routes(on_kind_paths(routes!(changes), kind))
+        .routes((schemas, paths, method_router))
+        .routes(documented(routes!(show, update), kind, Some(kind.view_schema_name())))
+        .routes(documented(routes!(changes), kind, None))
         .layer(Extension(kind))
 }
 
@@ -59,19 +66,33 @@ pub(super) fn with_path_segments(
     (schemas, own, method_router)
 }
 
-/// The list route answering the kind's own list schema (`{"<plural>": [...], ...}`), which
-/// the handler's annotation cannot name.
-fn with_list_answer(
-    (mut schemas, mut paths, method_router): UtoipaMethodRouter<Arc<App>>,
-    kind: &SyncedKind,
-) -> UtoipaMethodRouter<Arc<App>> {
-    let name = kind.list_schema_name();
+/// The routes on the kind's own paths, each operation named for the kind (`list_server`,
+/// `show_server`, `update_server`, `list_server_changes`: operation ids are unique in the
+/// document), its `order_by` listing the kind's orderable fields and, with `answer`, answering
+/// 200 with that schema of the kind (its list or its view), which the handlers' annotations
+/// cannot name.
+fn documented(router: UtoipaMethodRouter<Arc<App>>, kind: &SyncedKind, answer: Option<String>) -> UtoipaMethodRouter<Arc<App>> {
+    let (schemas, mut paths, method_router) = on_kind_paths(router, kind);
+    let keyword = kind.keyword.replace('-', "_");
     for item in paths.paths.values_mut() {
-        if let Some(RefOr::T(answer)) = item.get.as_mut().and_then(|list| list.responses.responses.get_mut("200")) {
-            answer.content.insert("application/json".to_string(), Content::new(Some(Ref::from_schema_name(name.clone()))));
+        for operation in item.get.iter_mut().chain(item.put.iter_mut()) {
+            let handler = operation.operation_id.take().unwrap_or_default();
+            operation.operation_id = Some(match handler.as_str() {
+                "changes" => format!("list_{keyword}_changes"),
+                _ => format!("{handler}_{keyword}"),
+            });
+            if let Some(order_by) = order_by_schema(kind) {
+                let parameters = operation.parameters.iter_mut().flatten();
+                for parameter in parameters.filter(|p| p.name == "order_by") {
+                    parameter.schema = Some(order_by.clone());
+                }
+            }
+            let Some(name) = &answer else { continue };
+            if let Some(RefOr::T(ok)) = operation.responses.responses.get_mut("200") {
+                ok.content.insert("application/json".to_string(), Content::new(Some(Ref::from_schema_name(name.clone()))));
+            }
         }
     }
-    schemas.push((name, ResourceList::list_schema(kind)));
     (schemas, paths, method_router)
 }
 
@@ -79,7 +100,7 @@ fn with_list_answer(
 /// region, zone, vpc, status, project, tags and the kind's own fields.
 #[utoipa::path(get, path = "/{kind}", tag = "resources", params(ListParams),
     responses(
-        (status = 200, description = ""),
+        (status = 200, description = "One page of the kind's objects"),
         (status = 400, description = "Bad input", body = ErrorBody),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Scope or role not allowed", body = ErrorBody)
@@ -99,7 +120,7 @@ async fn list(
 #[utoipa::path(get, path = "/{kind}/{id}", tag = "resources",
     params(("id" = String, Path, description = "Id or name"), ShowParams),
     responses(
-        (status = 200, body = ResourceView),
+        (status = 200, description = "The object"),
         (status = 400, description = "Bad input", body = ErrorBody),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 404, description = "No such object, or not visible to the caller", body = ErrorBody)
@@ -119,7 +140,7 @@ async fn show(
 #[utoipa::path(put, path = "/{kind}/{id}", tag = "resources", request_body = ResourceUpdate,
     params(("id" = String, Path, description = "Id or name")),
     responses(
-        (status = 200, body = ResourceView),
+        (status = 200, description = "The object as changed"),
         (status = 400, description = "Bad input", body = ErrorBody),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Read-only for the caller", body = ErrorBody),
@@ -181,6 +202,15 @@ mod tests {
             let Some(RefOr::T(answer)) = answer else { panic!("no documented answer of GET /{}", kind.plural) };
             let schema = serde_json::to_value(&answer.content["application/json"].schema).unwrap();
             assert_eq!(schema["$ref"], format!("#/components/schemas/{}", kind.list_schema_name()));
+            assert_eq!(list.and_then(|o| o.operation_id.clone()), Some(format!("list_{}", kind.keyword)));
+            let one = &openapi.paths.paths[&format!("/{}/{{id}}", kind.plural)];
+            for (operation, id) in [(&one.get, "show"), (&one.put, "update")] {
+                let operation = operation.as_ref().expect("documented");
+                assert_eq!(operation.operation_id, Some(format!("{id}_{}", kind.keyword)));
+                let Some(RefOr::T(answer)) = operation.responses.responses.get("200") else { panic!("no 200 of {id}") };
+                let schema = serde_json::to_value(&answer.content["application/json"].schema).unwrap();
+                assert_eq!(schema["$ref"], format!("#/components/schemas/{}", kind.view_schema_name()));
+            }
         }
     }
 }

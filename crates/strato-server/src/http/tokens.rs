@@ -55,6 +55,7 @@ async fn list_token(
     params(("id" = String, Path, description = "Id or name"), ShowParams),
     responses(
         (status = 200, body = TokenView),
+        (status = 400, description = "Bad input", body = ErrorBody),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 404, description = "No such token", body = ErrorBody)
     ))]

@@ -81,6 +81,8 @@ pub struct ProjectRuleView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloudAccountCreate {
+    /// 1-128 characters: a letter, then letters, digits, `-`, `_` or `.` (never a UUID).
+    #[schema(pattern = "^[A-Za-z][A-Za-z0-9._-]{0,127}$")]
     pub name: String,
     pub provider: Provider,
     /// Project id or name; default: the caller's only project, else `system` for the system admin.
@@ -106,6 +108,7 @@ pub struct CloudAccountCreate {
 #[serde(deny_unknown_fields)]
 pub struct CloudAccountUpdate {
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z][A-Za-z0-9._-]{0,127}$")]
     pub name: Option<String>,
     #[serde(default)]
     pub description: Option<String>,

@@ -23,6 +23,8 @@ pub struct DomainView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DomainCreate {
+    /// 1-128 characters: a letter, then letters, digits, `-`, `_` or `.` (never a UUID).
+    #[schema(pattern = "^[A-Za-z][A-Za-z0-9._-]{0,127}$")]
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,
@@ -34,6 +36,7 @@ pub struct DomainCreate {
 #[serde(deny_unknown_fields)]
 pub struct DomainUpdate {
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z][A-Za-z0-9._-]{0,127}$")]
     pub name: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
@@ -59,6 +62,8 @@ pub struct ProjectView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectCreate {
+    /// 1-128 characters: a letter, then letters, digits, `-`, `_` or `.` (never a UUID).
+    #[schema(pattern = "^[A-Za-z][A-Za-z0-9._-]{0,127}$")]
     pub name: String,
     /// Domain id or name; default: the caller's domain.
     #[serde(default)]
@@ -71,6 +76,7 @@ pub struct ProjectCreate {
 #[serde(deny_unknown_fields)]
 pub struct ProjectUpdate {
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z][A-Za-z0-9._-]{0,127}$")]
     pub name: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
@@ -107,6 +113,8 @@ impl fmt::Debug for Password {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserCreate {
+    /// 1-128 characters: a letter, then letters, digits, `-`, `_` or `.` (never a UUID).
+    #[schema(pattern = "^[A-Za-z][A-Za-z0-9._-]{0,127}$")]
     pub name: String,
     pub password: Password,
     #[serde(default)]
@@ -124,6 +132,7 @@ pub struct UserCreate {
 #[serde(deny_unknown_fields)]
 pub struct UserUpdate {
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z][A-Za-z0-9._-]{0,127}$")]
     pub name: Option<String>,
     #[serde(default)]
     pub password: Option<Password>,
@@ -195,6 +204,8 @@ pub struct TokenView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenCreate {
+    /// 1-128 characters: a letter, then letters, digits, `-`, `_` or `.` (never a UUID).
+    #[schema(pattern = "^[A-Za-z][A-Za-z0-9._-]{0,127}$")]
     pub name: String,
     /// Lifetime in seconds (at most 10 years); default 90 days.
     #[serde(default)]

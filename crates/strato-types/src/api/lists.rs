@@ -65,7 +65,8 @@ impl Serialize for ResourceList {
 
 impl ResourceList {
     /// The OpenAPI schema of the kind's list answer, named `kind.list_schema_name()`: the same
-    /// shape `list_answer!` derives for the other kinds.
+    /// shape `list_answer!` derives for the other kinds, its items the kind's own view
+    /// (`kind.view_schema_name()`, which the server builds from the store's declaration).
     pub fn list_schema(kind: &SyncedKind) -> RefOr<Schema> {
         let total = match u64::schema() {
             RefOr::T(Schema::Object(mut object)) => {
@@ -75,7 +76,7 @@ impl ResourceList {
             other => other,
         };
         ObjectBuilder::new()
-            .property(kind.plural, ArrayBuilder::new().items(Ref::from_schema_name(ResourceView::name())))
+            .property(kind.plural, ArrayBuilder::new().items(Ref::from_schema_name(kind.view_schema_name())))
             .required(kind.plural)
             .property("total", total)
             .required("total")
@@ -97,7 +98,7 @@ mod tests {
         let derived = serde_json::to_string(&TokenList::schema()).unwrap();
         for kind in SYNCED_KINDS {
             let built = serde_json::to_value(ResourceList::list_schema(kind)).unwrap();
-            let expected = derived.replace("\"tokens\"", &format!("\"{}\"", kind.plural)).replace("TokenView", "ResourceView");
+            let expected = derived.replace("\"tokens\"", &format!("\"{}\"", kind.plural)).replace("TokenView", &kind.view_schema_name());
             assert_eq!(built, serde_json::from_str::<serde_json::Value>(&expected).unwrap(), "{}", kind.plural);
         }
     }

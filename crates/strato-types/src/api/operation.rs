@@ -9,6 +9,8 @@ use utoipa::ToSchema;
 #[derive(Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServerCreate {
+    /// 1-128 characters: a letter, then letters, digits, `-`, `_` or `.` (never a UUID).
+    #[schema(pattern = "^[A-Za-z][A-Za-z0-9._-]{0,127}$")]
     pub name: String,
     /// Cloud account (id or name).
     pub cloudaccount: String,
@@ -89,6 +91,8 @@ pub struct ServerChangeConfig {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DiskCreate {
+    /// 1-128 characters: a letter, then letters, digits, `-`, `_` or `.` (never a UUID).
+    #[schema(pattern = "^[A-Za-z][A-Za-z0-9._-]{0,127}$")]
     pub name: String,
     pub cloudaccount: String,
     #[serde(default)]
@@ -97,6 +101,7 @@ pub struct DiskCreate {
     #[serde(default)]
     pub zone: Option<String>,
     /// Size in GiB.
+    #[schema(minimum = 1, maximum = 65536)]
     pub size: u64,
     /// The cloud's storage type, e.g. `gp3`; the driver's default when absent.
     #[serde(default)]
@@ -123,6 +128,7 @@ pub struct DiskAttach {
 #[serde(deny_unknown_fields)]
 pub struct DiskResize {
     /// New size in GiB; larger than the current one.
+    #[schema(minimum = 1)]
     pub size: u64,
 }
 

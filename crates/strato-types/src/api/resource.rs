@@ -1,6 +1,8 @@
 //! Synced cloud resources (vpcs, networks, secgroups, skus, disks, servers, elasticsearches):
 //! one view shape for every kind. The common columns are typed here; each kind's own fields
-//! (a server's `cpu`, `memory_mb`, `disks`, ...) follow them in the same object.
+//! (a server's `cpu`, `memory_mb`, `disks`, ...) follow them in the same object. This type's
+//! schema documents the common columns only: the server documents each kind's view
+//! (`ServerView`, ...) as these plus the kind's own fields, which only the store declares.
 
 use std::collections::BTreeMap;
 
@@ -18,13 +20,16 @@ pub struct ResourceView {
     pub external_id: String,
     #[schema(format = Uuid)]
     pub cloudaccount_id: String,
+    #[schema(format = Uuid)]
     pub cloudregion_id: Option<String>,
+    #[schema(format = Uuid)]
     pub zone_id: Option<String>,
     #[schema(format = Uuid)]
     pub domain_id: String,
     #[schema(format = Uuid)]
     pub project_id: String,
     pub tags: BTreeMap<String, String>,
+    #[schema(value_type = Option<crate::BillingType>)]
     pub billing_type: Option<String>,
     pub expires_at: Option<DateTime<Utc>>,
     pub auto_renew: bool,
@@ -33,7 +38,7 @@ pub struct ResourceView {
     pub updated_at: DateTime<Utc>,
     /// The kind's own fields, and its child rows as arrays (a server's `disks`, `secgroups`).
     #[serde(flatten)]
-    #[schema(value_type = Object)]
+    #[schema(ignore)]
     pub attributes: serde_json::Map<String, serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloudaccount: Option<String>,
