@@ -21,6 +21,22 @@ async fn control_characters_and_bad_device_names_are_400(backend: Backend) {
         let answer = t.get(&format!("/servers?{query}"), &admin).await;
         answer.assert_error(400, "InvalidInputError");
     }
+    // Only what the document says: booleans are true or false, scopes are named, bodies are
+    // objects (serde would read a struct from an array), and a NUL in a path names nothing.
+    for query in ["/projects?details=", "/projects/system?details=1", "/cloudregions?scope=", "/servers?details=yes"] {
+        t.get(query, &admin).await.assert_error(400, "InvalidInputError");
+    }
+    t.put("/projects/system", &admin, json!([null, null])).await.assert_error(400, "InvalidInputError");
+    t.put("/projects/system", &admin, json!("description")).await.assert_error(400, "InvalidInputError");
+    for path in ["/projects/sys%00tem", "/servers/%00", "/disks/a%00b/attach"] {
+        let answer = if path.ends_with("attach") {
+            t.post(path, &admin, json!({"server": "x"})).await
+        } else {
+            t.get(path, &admin).await
+        };
+        answer.assert_error(404, "NotFoundError");
+    }
+
     t.post("/projects", &admin, json!({"name": "p1", "description": "bell\u{7}ring"}))
         .await
         .assert_error(400, "InvalidInputError");

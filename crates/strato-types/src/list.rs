@@ -113,13 +113,22 @@ impl ListQuery {
                 }
                 "details" => {
                     query.details = match value {
-                        "" | "true" | "1" => true,
-                        "false" | "0" => false,
+                        "true" => true,
+                        "false" => false,
                         other => return Err(invalid("details", format!("{other:?} is not true or false"))),
                     }
                 }
                 other => return Err(ListQueryError::UnknownParam(other.chars().take(64).collect())),
             }
+        }
+        // A user's search or filter text: NUL cut SQLite's pattern short so that it matched
+        // every row, and PostgreSQL text cannot hold it. (Lookups by a key the store builds
+        // itself may carry any text a cloud gave a name.)
+        if query.search.as_deref().is_some_and(|s| s.chars().any(char::is_control)) {
+            return Err(invalid("search", "control characters are not allowed"));
+        }
+        if query.filters.iter().flat_map(|f| &f.values).any(|v| v.chars().any(char::is_control)) {
+            return Err(invalid("filter", "control characters are not allowed in filter values"));
         }
         query.validate()?;
         Ok(query)
@@ -140,14 +149,6 @@ impl ListQuery {
             if search.len() > MAX_SEARCH_LEN {
                 return Err(invalid("search", format!("longer than {MAX_SEARCH_LEN} bytes")));
             }
-            // No stored text holds them (input is validated), and NUL cuts SQLite's pattern
-            // short so that it matched every row.
-            if search.chars().any(char::is_control) {
-                return Err(invalid("search", "control characters are not allowed"));
-            }
-        }
-        if self.filters.iter().flat_map(|f| &f.values).any(|v| v.chars().any(char::is_control)) {
-            return Err(invalid("filter", "control characters are not allowed in filter values"));
         }
         if let Some(order_by) = &self.order_by {
             let ok = !order_by.is_empty()

@@ -18,8 +18,7 @@ impl ListRequest {
     pub fn parse(raw: Option<&str>) -> ApiResult<Self> {
         let pairs: Vec<(String, String)> =
             form_urlencoded::parse(raw.unwrap_or("").as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-        let scope_given = pairs.iter().any(|(k, v)| k == "scope" && !v.is_empty());
-        let pairs = pairs.into_iter().filter(|(k, v)| !(k == "scope" && v.is_empty()));
+        let scope_given = pairs.iter().any(|(k, _)| k == "scope");
         let query = ListQuery::from_pairs(pairs)?;
         Ok(ListRequest { query, scope_given })
     }
@@ -65,8 +64,8 @@ pub struct ShowParams {
 
 fn parse_bool(name: &str, value: &str) -> ApiResult<bool> {
     match value {
-        "" | "true" | "1" => Ok(true),
-        "false" | "0" => Ok(false),
+        "true" => Ok(true),
+        "false" => Ok(false),
         other => Err(ApiError::invalid_field(name, format!("invalid {name} {other:?}: expected true or false"))),
     }
 }
