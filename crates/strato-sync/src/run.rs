@@ -242,8 +242,8 @@ impl Ctx {
             }
         }
         rep.duplicates = std::mem::take(&mut plan.duplicates);
-        if !plan.duplicates.is_empty() {
-            tracing::warn!(account = %self.account.id, region, %kind, duplicates = plan.duplicates.len(), "cloud listed duplicate external ids");
+        if !rep.duplicates.is_empty() {
+            tracing::warn!(account = %self.account.id, region, %kind, duplicates = rep.duplicates.len(), "cloud listed duplicate external ids");
         }
         let counts = (plan.inserts.len() as u64, plan.updates.len() as u64, plan.removals.len() as u64);
         let ids = std::mem::take(&mut plan.ids);

@@ -24,4 +24,4 @@ pub mod api;
 pub use enums::*;
 pub use filter::{Filter, FilterError, FilterOp};
 pub use ids::*;
-pub use list::{ListQuery, ListQueryError, Order, Page, Scope};
+pub use list::{ListQuery, ListQueryError, ListRequest, Order, Page, Scope};

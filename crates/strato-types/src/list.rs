@@ -162,6 +162,28 @@ impl ListQuery {
     }
 }
 
+/// A list request as the API received it: the validated query, and whether `scope` was given
+/// (the default scope is the widest the caller may use, which only the server's app layer knows).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListRequest {
+    pub query: ListQuery,
+    pub scope_given: bool,
+}
+
+impl ListRequest {
+    /// From the decoded `key=value` pairs of a query string, as `ListQuery::from_pairs`.
+    pub fn from_pairs<K, V, I>(pairs: I) -> Result<ListRequest, ListQueryError>
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+        I: IntoIterator<Item = (K, V)>,
+    {
+        let pairs: Vec<(K, V)> = pairs.into_iter().collect();
+        let scope_given = pairs.iter().any(|(k, _)| k.as_ref() == "scope");
+        Ok(ListRequest { query: ListQuery::from_pairs(pairs)?, scope_given })
+    }
+}
+
 /// One page of a list, with the total number of matching rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
@@ -204,6 +226,15 @@ mod tests {
         assert_eq!(q.filters[0].op, FilterOp::In);
         assert_eq!(q.scope, Scope::System);
         assert!(q.details);
+    }
+
+    #[test]
+    fn a_request_knows_whether_its_scope_was_given() {
+        let given = ListRequest::from_pairs([("scope", "project"), ("limit", "5")]).unwrap();
+        assert!(given.scope_given);
+        assert_eq!((given.query.scope, given.query.limit), (Scope::Project, 5));
+        assert!(!ListRequest::from_pairs([("limit", "5")]).unwrap().scope_given);
+        assert!(ListRequest::from_pairs([("scope", "")]).is_err(), "an empty scope names none");
     }
 
     #[test]

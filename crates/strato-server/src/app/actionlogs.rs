@@ -9,7 +9,7 @@ use strato_types::{ActionOutcome, DomainId, ProjectId, TaskId, UserId};
 use super::authz::Principal;
 use super::App;
 use crate::error::ApiResult;
-use crate::http::query::ListRequest;
+use strato_types::ListRequest;
 
 pub(crate) fn view(log: ActionLog) -> ActionLogView {
     let entry = log.entry;

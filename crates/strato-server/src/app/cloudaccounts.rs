@@ -18,7 +18,7 @@ use super::projects::not_found_as;
 use super::validate;
 use super::App;
 use crate::error::{ApiError, ApiResult};
-use crate::http::query::ListRequest;
+use strato_types::ListRequest;
 
 const CREDENTIALS_MAX_FIELDS: usize = 32;
 const REGIONS_MAX: usize = 512;

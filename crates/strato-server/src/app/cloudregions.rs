@@ -7,7 +7,7 @@ use super::authz::{Principal, Visibility};
 use super::projects::not_found_as;
 use super::App;
 use crate::error::ApiResult;
-use crate::http::query::ListRequest;
+use strato_types::ListRequest;
 
 pub(crate) fn view(region: CloudRegion, details: bool) -> CloudRegionView {
     let common = region.common;

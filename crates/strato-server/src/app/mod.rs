@@ -37,7 +37,7 @@ use strato_types::ListQuery;
 
 use self::authz::{Principal, Visibility};
 use crate::config::ServeArgs;
-use crate::http::query::ListRequest;
+use strato_types::ListRequest;
 use crate::error::{ApiError, ApiResult};
 use crate::metrics::Metrics;
 

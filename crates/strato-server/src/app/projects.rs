@@ -9,7 +9,7 @@ use super::authz::Principal;
 use super::validate;
 use super::App;
 use crate::error::{ApiError, ApiResult};
-use crate::http::query::ListRequest;
+use strato_types::ListRequest;
 
 pub(crate) fn view(project: Project, details: bool) -> ProjectView {
     ProjectView {

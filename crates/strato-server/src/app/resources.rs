@@ -12,7 +12,7 @@ use super::cloudregions::show_visibility;
 use super::projects::not_found_as;
 use super::App;
 use crate::error::{ApiError, ApiResult};
-use crate::http::query::ListRequest;
+use strato_types::ListRequest;
 
 pub(crate) fn kind(plural: &str) -> ApiResult<&'static KindDef> {
     kind_by_plural(plural).ok_or_else(|| ApiError::NotFound(format!("no resource kind {plural:?}")))

@@ -9,7 +9,7 @@ use super::authz::Principal;
 use super::projects::not_found_as;
 use super::App;
 use crate::error::{ApiError, ApiResult};
-use crate::http::query::ListRequest;
+use strato_types::ListRequest;
 
 pub(crate) fn view(assignment: RoleAssignment, details: bool) -> RoleAssignmentView {
     RoleAssignmentView {

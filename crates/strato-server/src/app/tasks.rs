@@ -12,7 +12,7 @@ use strato_types::{CloudAccountId, DomainId, ProjectId, TaskId};
 use super::authz::Principal;
 use super::App;
 use crate::error::{ApiError, ApiResult};
-use crate::http::query::ListRequest;
+use strato_types::ListRequest;
 
 /// Every task kind the engine runs.
 pub fn registry(reconciler: &Reconciler) -> Registry {

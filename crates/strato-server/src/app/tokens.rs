@@ -11,7 +11,7 @@ use super::projects::not_found_as;
 use super::validate;
 use super::App;
 use crate::error::{ApiError, ApiResult};
-use crate::http::query::ListRequest;
+use strato_types::ListRequest;
 
 /// Longest lifetime an API token may ask for (10 years).
 const MAX_EXPIRES_IN_SECS: u64 = 10 * 365 * 86_400;

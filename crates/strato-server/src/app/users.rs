@@ -11,7 +11,7 @@ use super::projects::not_found_as;
 use super::validate;
 use super::App;
 use crate::error::{ApiError, ApiResult};
-use crate::http::query::ListRequest;
+use strato_types::ListRequest;
 
 const TEXT_MAX: usize = 256;
 

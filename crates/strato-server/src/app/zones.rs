@@ -8,7 +8,7 @@ use super::cloudregions::show_visibility;
 use super::projects::not_found_as;
 use super::App;
 use crate::error::ApiResult;
-use crate::http::query::ListRequest;
+use strato_types::ListRequest;
 
 pub(crate) fn view(zone: Zone, details: bool) -> ZoneView {
     let common = zone.common;

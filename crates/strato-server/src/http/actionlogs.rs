@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 use crate::app::authz::Principal;
 use crate::app::App;
 use crate::error::ApiResult;
-use crate::http::query::{ListParams, ListRequest};
+use crate::http::query::{ListParams, parse_list};
 
 pub fn routes() -> OpenApiRouter<Arc<App>> {
     OpenApiRouter::new().routes(routes!(list_actionlogs))
@@ -33,6 +33,6 @@ async fn list_actionlogs(
     principal: Principal,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<ActionLogList>> {
-    let request = ListRequest::parse(query.as_deref())?;
+    let request = parse_list(query.as_deref())?;
     Ok(Json(app.list_actionlogs(&principal, request).await?))
 }

@@ -16,7 +16,7 @@ use crate::app::authz::Principal;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
-use crate::http::query::{parse_details, ListParams, ListRequest, ShowParams};
+use crate::http::query::{ListParams, ShowParams, parse_details, parse_list};
 use crate::http::{accepted, Accepted};
 
 pub fn routes() -> OpenApiRouter<Arc<App>> {
@@ -42,7 +42,7 @@ async fn list_cloudaccount(
     principal: Principal,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<CloudAccountList>> {
-    let request = ListRequest::parse(query.as_deref())?;
+    let request = parse_list(query.as_deref())?;
     Ok(Json(app.list_cloudaccounts(&principal, request).await?))
 }
 

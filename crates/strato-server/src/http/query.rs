@@ -1,27 +1,16 @@
 //! Query strings of list and show calls. Parsed by hand from the raw query because `filter`
 //! repeats; unknown parameters are a 400 like unknown body fields.
 
-use strato_types::list::ListQuery;
 use utoipa::IntoParams;
 
 use crate::error::{ApiError, ApiResult};
 
-/// A list request: the validated query, and whether `scope` was given (the default scope is
-/// the widest the caller may use, which only the app layer knows).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ListRequest {
-    pub query: ListQuery,
-    pub scope_given: bool,
-}
+pub use strato_types::list::ListRequest;
 
-impl ListRequest {
-    pub fn parse(raw: Option<&str>) -> ApiResult<Self> {
-        let pairs: Vec<(String, String)> =
-            form_urlencoded::parse(raw.unwrap_or("").as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-        let scope_given = pairs.iter().any(|(k, _)| k == "scope");
-        let query = ListQuery::from_pairs(pairs)?;
-        Ok(ListRequest { query, scope_given })
-    }
+/// Parses a list call's raw query string.
+pub fn parse_list(raw: Option<&str>) -> ApiResult<ListRequest> {
+    let pairs = form_urlencoded::parse(raw.unwrap_or("").as_bytes());
+    Ok(ListRequest::from_pairs(pairs)?)
 }
 
 /// Documentation of the list parameters (the parsing is `ListQuery::parse`).

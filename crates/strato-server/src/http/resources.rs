@@ -21,7 +21,7 @@ use crate::app::App;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath};
 use crate::http::kind_views::{order_by_schema, view_schema};
-use crate::http::query::{parse_details, ListParams, ListRequest, ShowParams};
+use crate::http::query::{ListParams, ShowParams, parse_details, parse_list};
 
 /// The path segment the documented handlers stand on for the kind's plural.
 pub(super) const KIND_SEGMENT: &str = "{kind}";
@@ -111,7 +111,7 @@ async fn list(
     principal: Principal,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<ResourceList>> {
-    let request = ListRequest::parse(query.as_deref())?;
+    let request = parse_list(query.as_deref())?;
     let page = app.list_resources(&principal, kind.plural, request).await?;
     Ok(Json(ResourceList { kind, items: page.items, total: page.total, limit: u64::from(page.limit), offset: page.offset }))
 }

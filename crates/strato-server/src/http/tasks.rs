@@ -12,7 +12,7 @@ use crate::app::authz::Principal;
 use crate::app::App;
 use crate::error::ApiResult;
 use crate::extract::ApiPath;
-use crate::http::query::{ListParams, ListRequest};
+use crate::http::query::{ListParams, parse_list};
 use crate::http::{accepted, Accepted};
 
 pub fn routes() -> OpenApiRouter<Arc<App>> {
@@ -34,7 +34,7 @@ pub fn routes() -> OpenApiRouter<Arc<App>> {
         (status = 403, description = "Scope not allowed", body = ErrorBody)
     ))]
 async fn list_tasks(State(app): State<Arc<App>>, principal: Principal, RawQuery(query): RawQuery) -> ApiResult<Json<TaskList>> {
-    let request = ListRequest::parse(query.as_deref())?;
+    let request = parse_list(query.as_deref())?;
     Ok(Json(app.list_tasks(&principal, request).await?))
 }
 

@@ -13,7 +13,7 @@ use crate::app::authz::Principal;
 use crate::app::App;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath};
-use crate::http::query::{parse_details, ListParams, ListRequest, ShowParams};
+use crate::http::query::{ListParams, ShowParams, parse_details, parse_list};
 
 pub fn routes() -> OpenApiRouter<Arc<App>> {
     OpenApiRouter::new()
@@ -34,7 +34,7 @@ async fn list_user(
     principal: Principal,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<UserList>> {
-    let request = ListRequest::parse(query.as_deref())?;
+    let request = parse_list(query.as_deref())?;
     Ok(Json(app.list_users(&principal, request).await?))
 }
 

@@ -12,7 +12,7 @@ use crate::app::authz::Principal;
 use crate::app::App;
 use crate::error::ApiResult;
 use crate::extract::ApiPath;
-use crate::http::query::{parse_details, ListParams, ListRequest, ShowParams};
+use crate::http::query::{ListParams, ShowParams, parse_details, parse_list};
 
 pub fn routes() -> OpenApiRouter<Arc<App>> {
     OpenApiRouter::new()
@@ -33,7 +33,7 @@ async fn list_zone(
     principal: Principal,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<ZoneList>> {
-    let request = ListRequest::parse(query.as_deref())?;
+    let request = parse_list(query.as_deref())?;
     Ok(Json(app.list_zones(&principal, request).await?))
 }
 
