@@ -4,7 +4,7 @@ use aws_sdk_ec2::types::{ResourceType, TagSpecification, Volume, VolumeState, Vo
 use strato_cloud::*;
 
 use crate::client::{ec2_tag_list, ec2_tags, input_error, to_chrono};
-use crate::{gone, log_pages, AwsDriver};
+use crate::{gone, AwsDriver};
 
 const ROOT_DEVICES: &[&str] = &["/dev/xvda", "/dev/sda1", "/dev/sda"];
 /// Devices AWS recommends for data volumes.
@@ -42,30 +42,22 @@ fn ext(v: &Volume) -> Option<ExtDisk> {
 impl AwsDriver {
     pub(crate) async fn disks(&self, region: &str, id: Option<&str>) -> CloudResult<Vec<ExtDisk>> {
         let ec2 = self.c.ec2(region);
-        let mut all = Vec::new();
-        let mut token: Option<String> = None;
-        let mut pages = 0;
-        loop {
-            let out = self
-                .c
-                .call(region, ApiClass::Describe, "DescribeVolumes", || {
-                    let req = ec2.describe_volumes().set_next_token(token.clone());
+        self.c
+            .list_pages(
+                region,
+                ApiClass::Describe,
+                "DescribeVolumes",
+                |token| {
+                    let req = ec2.describe_volumes().set_next_token(token);
                     match id {
                         Some(id) => req.volume_ids(id),
                         None => req.max_results(self.c.page_size.clamp(5, 500)),
                     }
                     .send()
-                })
-                .await?;
-            pages += 1;
-            all.extend(out.volumes().iter().filter_map(ext).filter(|d| d.status != DiskStatus::Deleted));
-            token = out.next_token().filter(|t| !t.is_empty()).map(str::to_string);
-            if token.is_none() {
-                break;
-            }
-        }
-        log_pages(region, "disk", pages, all.len());
-        Ok(all)
+                },
+                |out| (out.volumes().iter().filter_map(ext).filter(|d| d.status != DiskStatus::Deleted).collect(), out.next_token()),
+            )
+            .await
     }
 
     pub(crate) async fn disk_create(&self, region: &str, input: &DiskCreate) -> CloudResult<ExtDisk> {

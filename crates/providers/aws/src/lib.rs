@@ -10,6 +10,7 @@ mod disk;
 mod elasticsearch;
 mod image;
 mod network;
+mod pager;
 mod region;
 mod secgroup;
 mod server;

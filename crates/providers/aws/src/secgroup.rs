@@ -1,10 +1,10 @@
 //! Security groups and their rules.
 
-use aws_sdk_ec2::types::IpPermission;
+use aws_sdk_ec2::types::{IpPermission, SecurityGroup};
 use strato_cloud::*;
 
 use crate::client::ec2_tags;
-use crate::{log_pages, AwsDriver};
+use crate::AwsDriver;
 
 fn rules(direction: RuleDirection, perms: &[IpPermission], out: &mut Vec<SecgroupRule>) {
     for p in perms {
@@ -35,48 +35,42 @@ fn rules(direction: RuleDirection, perms: &[IpPermission], out: &mut Vec<Secgrou
     }
 }
 
+fn ext(g: &SecurityGroup) -> Option<ExtSecgroup> {
+    let gid = g.group_id()?;
+    let (_, tags) = ec2_tags(g.tags());
+    let mut base = ExtBase::new(gid, g.group_name().unwrap_or(gid));
+    base.tags = tags;
+    base.project_id = g.owner_id().map(str::to_string);
+    let mut all_rules = Vec::new();
+    rules(RuleDirection::Ingress, g.ip_permissions(), &mut all_rules);
+    rules(RuleDirection::Egress, g.ip_permissions_egress(), &mut all_rules);
+    Some(ExtSecgroup {
+        base,
+        status: ResourceStatus::Available,
+        vpc_id: g.vpc_id().map(str::to_string),
+        description: g.description().unwrap_or_default().to_string(),
+        rules: all_rules,
+    })
+}
+
 impl AwsDriver {
     pub(crate) async fn secgroups(&self, region: &str, id: Option<&str>) -> CloudResult<Vec<ExtSecgroup>> {
         let ec2 = self.c.ec2(region);
-        let mut all = Vec::new();
-        let mut token: Option<String> = None;
-        let mut pages = 0;
-        loop {
-            let out = self
-                .c
-                .call(region, ApiClass::Describe, "DescribeSecurityGroups", || {
-                    let req = ec2.describe_security_groups().set_next_token(token.clone());
+        self.c
+            .list_pages(
+                region,
+                ApiClass::Describe,
+                "DescribeSecurityGroups",
+                |token| {
+                    let req = ec2.describe_security_groups().set_next_token(token);
                     match id {
                         Some(id) => req.group_ids(id),
                         None => req.max_results(self.c.page_size),
                     }
                     .send()
-                })
-                .await?;
-            pages += 1;
-            for g in out.security_groups() {
-                let Some(gid) = g.group_id() else { continue };
-                let (_, tags) = ec2_tags(g.tags());
-                let mut base = ExtBase::new(gid, g.group_name().unwrap_or(gid));
-                base.tags = tags;
-                base.project_id = g.owner_id().map(str::to_string);
-                let mut all_rules = Vec::new();
-                rules(RuleDirection::Ingress, g.ip_permissions(), &mut all_rules);
-                rules(RuleDirection::Egress, g.ip_permissions_egress(), &mut all_rules);
-                all.push(ExtSecgroup {
-                    base,
-                    status: ResourceStatus::Available,
-                    vpc_id: g.vpc_id().map(str::to_string),
-                    description: g.description().unwrap_or_default().to_string(),
-                    rules: all_rules,
-                });
-            }
-            token = out.next_token().filter(|t| !t.is_empty()).map(str::to_string);
-            if token.is_none() {
-                break;
-            }
-        }
-        log_pages(region, "secgroup", pages, all.len());
-        Ok(all)
+                },
+                |out| (out.security_groups().iter().filter_map(ext).collect(), out.next_token()),
+            )
+            .await
     }
 }

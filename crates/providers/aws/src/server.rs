@@ -5,7 +5,7 @@ use base64::Engine;
 use strato_cloud::*;
 
 use crate::client::{ec2_tag_list, ec2_tags, filter, input_error, to_chrono, TOKEN_TAG};
-use crate::{gone, log_pages, AwsDriver};
+use crate::{gone, AwsDriver};
 
 /// Instance states we list; terminated instances are gone (AWS keeps them visible for an hour).
 const LIVE_STATES: &[&str] = &["pending", "running", "shutting-down", "stopping", "stopped"];
@@ -70,32 +70,27 @@ impl AwsDriver {
     /// Live servers of the region, or the one with `id` (not_found when terminated).
     pub(crate) async fn servers(&self, region: &str, id: Option<&str>) -> CloudResult<Vec<ExtServer>> {
         let ec2 = self.c.ec2(region);
-        let mut found: Vec<(Instance, Option<String>)> = Vec::new();
-        let mut token: Option<String> = None;
-        let mut pages = 0;
-        loop {
-            let out = self
-                .c
-                .call(region, ApiClass::Describe, "DescribeInstances", || {
-                    let req = ec2.describe_instances().set_next_token(token.clone());
+        // Each instance with the owner of its reservation (the instance does not carry it).
+        let found: Vec<(Instance, Option<String>)> = self
+            .c
+            .list_pages(
+                region,
+                ApiClass::Describe,
+                "DescribeInstances",
+                |token| {
+                    let req = ec2.describe_instances().set_next_token(token);
                     match id {
                         Some(id) => req.instance_ids(id),
                         None => req.max_results(self.c.page_size).filters(filter("instance-state-name", LIVE_STATES)),
                     }
                     .send()
-                })
-                .await?;
-            pages += 1;
-            for r in out.reservations() {
-                for i in r.instances() {
-                    found.push((i.clone(), r.owner_id().map(str::to_string)));
-                }
-            }
-            token = out.next_token().filter(|t| !t.is_empty()).map(str::to_string);
-            if token.is_none() {
-                break;
-            }
-        }
+                },
+                |out| {
+                    let instances = out.reservations().iter().flat_map(|r| r.instances().iter().map(|i| (i.clone(), r.owner_id().map(str::to_string))));
+                    (instances.collect(), out.next_token())
+                },
+            )
+            .await?;
         let types: Vec<String> = found.iter().filter_map(|(i, _)| i.instance_type().map(|t| t.as_str().to_string())).collect();
         let sizes = self.type_sizes(region, &types).await?;
         let all: Vec<ExtServer> = found
@@ -103,7 +98,6 @@ impl AwsDriver {
             .filter_map(|(i, owner)| ext(i, owner.as_deref(), &sizes))
             .filter(|s| s.status != ServerStatus::Deleted)
             .collect();
-        log_pages(region, "server", pages, all.len());
         Ok(all)
     }
 

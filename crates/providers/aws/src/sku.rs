@@ -1,41 +1,37 @@
 //! Instance types (the sku catalogue).
 
+use aws_sdk_ec2::types::InstanceTypeInfo;
 use strato_cloud::*;
 
-use crate::{log_pages, AwsDriver};
+use crate::AwsDriver;
 
 impl AwsDriver {
     pub(crate) async fn skus(&self, region: &str) -> CloudResult<Vec<ExtSku>> {
         let ec2 = self.c.ec2(region);
         let page = self.c.page_size.clamp(5, 100);
-        let mut all = Vec::new();
-        let mut token: Option<String> = None;
-        let mut pages = 0;
-        loop {
-            let out = self
-                .c
-                .call(region, ApiClass::Describe, "DescribeInstanceTypes", || ec2.describe_instance_types().max_results(page).set_next_token(token.clone()).send())
-                .await?;
-            pages += 1;
-            for t in out.instance_types() {
-                let Some(name) = t.instance_type().map(|n| n.as_str().to_string()) else { continue };
-                let cpu = t.v_cpu_info().and_then(|v| v.default_v_cpus()).unwrap_or(0).max(0) as u32;
-                let memory_mb = t.memory_info().and_then(|m| m.size_in_mib()).unwrap_or(0).max(0) as u64;
-                let arch = t
-                    .processor_info()
-                    .and_then(|p| p.supported_architectures().first())
-                    .map(|a| a.as_str().to_string())
-                    .unwrap_or_else(|| "x86_64".to_string());
-                self.remember_type(&name, cpu, memory_mb);
-                all.push(ExtSku { base: ExtBase::new(name.clone(), name), status: ResourceStatus::Available, cpu, memory_mb, arch });
-            }
-            token = out.next_token().filter(|t| !t.is_empty()).map(str::to_string);
-            if token.is_none() {
-                break;
-            }
-        }
-        log_pages(region, "sku", pages, all.len());
-        Ok(all)
+        self.c
+            .list_pages(
+                region,
+                ApiClass::Describe,
+                "DescribeInstanceTypes",
+                |token| ec2.describe_instance_types().max_results(page).set_next_token(token).send(),
+                |out| (out.instance_types().iter().filter_map(|t| self.sku(t)).collect(), out.next_token()),
+            )
+            .await
+    }
+
+    /// The sku of an instance type, its size remembered for servers of that type.
+    fn sku(&self, t: &InstanceTypeInfo) -> Option<ExtSku> {
+        let name = t.instance_type()?.as_str().to_string();
+        let cpu = t.v_cpu_info().and_then(|v| v.default_v_cpus()).unwrap_or(0).max(0) as u32;
+        let memory_mb = t.memory_info().and_then(|m| m.size_in_mib()).unwrap_or(0).max(0) as u64;
+        let arch = t
+            .processor_info()
+            .and_then(|p| p.supported_architectures().first())
+            .map(|a| a.as_str().to_string())
+            .unwrap_or_else(|| "x86_64".to_string());
+        self.remember_type(&name, cpu, memory_mb);
+        Some(ExtSku { base: ExtBase::new(name.clone(), name), status: ResourceStatus::Available, cpu, memory_mb, arch })
     }
 
     pub(crate) fn remember_type(&self, name: &str, cpu: u32, memory_mb: u64) {
