@@ -49,7 +49,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, ApiError> {
-        if parts.uri.path().to_ascii_lowercase().contains("%00") {
+        if parts.uri.path().as_bytes().windows(3).any(|w| w == b"%00") {
             return Err(ApiError::NotFound("no object has such an id or name".into()));
         }
         let axum::extract::Path(value) = axum::extract::Path::<T>::from_request_parts(parts, state).await?;

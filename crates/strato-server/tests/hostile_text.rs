@@ -4,17 +4,13 @@
 
 mod common;
 
-use common::{wait_synced, Backend, TestApp};
+use common::{Backend, TestApp};
 use serde_json::json;
 
 async fn control_characters_and_bad_device_names_are_400(backend: Backend) {
     let t = TestApp::start(backend).await;
     let admin = t.admin_token.clone();
-    let id = t.post("/cloudaccounts", &admin, json!({"name": "f1", "provider": "fake"})).await.assert_status(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    wait_synced(&t, &admin, &id).await;
+    t.synced_fake_account("f1").await;
 
     // A NUL once matched every row.
     for query in ["search=%00", "search=vm%1B%5B2J", "filter=name.equals(a%07b)"] {

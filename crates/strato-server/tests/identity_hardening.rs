@@ -5,18 +5,9 @@
 mod common;
 
 use axum::http::Method;
-use common::{user_password, Backend, TestApp, ADMIN_PASSWORD};
+use common::{fake_account, user_password, Backend, TestApp, ADMIN_PASSWORD};
 use serde_json::{json, Value};
 
-fn fake_account(name: &str, project: &str) -> Value {
-    json!({
-        "name": name,
-        "provider": "fake",
-        "project": project,
-        "credentials": {"access_key_id": "AKIDEXAMPLE", "secret_access_key": "very-secret-key"},
-        "endpoint": "http://127.0.0.1:1"
-    })
-}
 
 /// Logs in without the harness's status assertion; answers the raw answer.
 async fn try_login(t: &TestApp, user: &str, password: &str, domain: &str) -> common::Answer {

@@ -3,18 +3,9 @@
 
 mod common;
 
-use common::{Backend, TestApp};
+use common::{fake_account, Backend, TestApp};
 use serde_json::json;
 
-fn fake_account(name: &str, project: &str) -> serde_json::Value {
-    json!({
-        "name": name,
-        "provider": "fake",
-        "project": project,
-        "credentials": {"access_key_id": "AKIDEXAMPLE", "secret_access_key": "very-secret-key"},
-        "endpoint": "http://127.0.0.1:1"
-    })
-}
 
 async fn member_sees_only_own_project(backend: Backend) {
     let t = TestApp::start(backend).await;

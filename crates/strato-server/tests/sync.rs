@@ -54,11 +54,7 @@ async fn create_validates_and_first_sync_runs(backend: Backend) {
 async fn on_demand_sync_by_region_and_kind(backend: Backend) {
     let t = TestApp::start(backend).await;
     let admin = t.admin_token.clone();
-    let id = t.post("/cloudaccounts", &admin, json!({"name": "f1", "provider": "fake"})).await.assert_status(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    wait_synced(&t, &admin, &id).await;
+    let id = t.synced_fake_account("f1").await;
 
     let task = t.post("/cloudaccounts/f1/sync", &admin, json!({"regions": ["fake-region-2"], "kinds": ["server", "disk"], "full": true})).await;
     let task = task.assert_status(202).clone();
@@ -185,11 +181,7 @@ async fn synced_kinds_are_listed_and_shown(backend: Backend) {
 async fn leases_of_a_dead_sync_are_taken_over(backend: Backend) {
     let t = TestApp::start(backend).await;
     let admin = t.admin_token.clone();
-    let id = t.post("/cloudaccounts", &admin, json!({"name": "f1", "provider": "fake"})).await.assert_status(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    wait_synced(&t, &admin, &id).await;
+    let id = t.synced_fake_account("f1").await;
     let account: strato_types::CloudAccountId = id.parse().unwrap();
     let first = t.get("/tasks?filter=kind.equals(cloudaccount.sync)", &admin).await.assert_status(200).clone();
     let first_run = first["tasks"][0]["id"].as_str().unwrap().to_string();

@@ -78,60 +78,15 @@ fn invalid(param: &'static str, reason: impl Into<String>) -> ListQueryError {
 }
 
 impl ListQuery {
-    /// Builds a query from decoded `key=value` pairs of a query string (`filter` may repeat).
-    /// Any other key is rejected, so a typo is a 400 rather than a silently ignored parameter.
+    /// The query of `ListRequest::from_pairs`, for callers that do not care whether the scope
+    /// was given.
     pub fn from_pairs<K, V, I>(pairs: I) -> Result<ListQuery, ListQueryError>
     where
         K: AsRef<str>,
         V: AsRef<str>,
         I: IntoIterator<Item = (K, V)>,
     {
-        let mut query = ListQuery::default();
-        for (key, value) in pairs {
-            let value = value.as_ref();
-            match key.as_ref() {
-                "limit" => {
-                    query.limit = value
-                        .trim()
-                        .parse()
-                        .map_err(|_| invalid("limit", format!("{value:?} is not a whole number")))?;
-                }
-                "offset" => {
-                    query.offset = value
-                        .trim()
-                        .parse()
-                        .map_err(|_| invalid("offset", format!("{value:?} is not a whole number")))?;
-                }
-                "order_by" => query.order_by = Some(value.to_string()).filter(|v| !v.is_empty()),
-                "order" => {
-                    query.order = value.parse().map_err(|e: crate::enums::EnumParseError| invalid("order", e.to_string()))?;
-                }
-                "filter" => query.filters.push(Filter::parse(value)?),
-                "search" => query.search = Some(value.to_string()).filter(|v| !v.is_empty()),
-                "scope" => {
-                    query.scope = value.parse().map_err(|e: crate::enums::EnumParseError| invalid("scope", e.to_string()))?;
-                }
-                "details" => {
-                    query.details = match value {
-                        "true" => true,
-                        "false" => false,
-                        other => return Err(invalid("details", format!("{other:?} is not true or false"))),
-                    }
-                }
-                other => return Err(ListQueryError::UnknownParam(other.chars().take(64).collect())),
-            }
-        }
-        // A user's search or filter text: NUL cut SQLite's pattern short so that it matched
-        // every row, and PostgreSQL text cannot hold it. (Lookups by a key the store builds
-        // itself may carry any text a cloud gave a name.)
-        if query.search.as_deref().is_some_and(|s| s.chars().any(char::is_control)) {
-            return Err(invalid("search", "control characters are not allowed"));
-        }
-        if query.filters.iter().flat_map(|f| &f.values).any(|v| v.chars().any(char::is_control)) {
-            return Err(invalid("filter", "control characters are not allowed in filter values"));
-        }
-        query.validate()?;
-        Ok(query)
+        ListRequest::from_pairs(pairs).map(|request| request.query)
     }
 
     /// Checks the bounds; `from_pairs` calls it, callers building a query by hand should too.
@@ -171,16 +126,62 @@ pub struct ListRequest {
 }
 
 impl ListRequest {
-    /// From the decoded `key=value` pairs of a query string, as `ListQuery::from_pairs`.
+    /// Parses the decoded `key=value` pairs of a query string (`filter` may repeat); any other
+    /// key is rejected, so a typo is a 400 rather than a silently ignored parameter.
     pub fn from_pairs<K, V, I>(pairs: I) -> Result<ListRequest, ListQueryError>
     where
         K: AsRef<str>,
         V: AsRef<str>,
         I: IntoIterator<Item = (K, V)>,
     {
-        let pairs: Vec<(K, V)> = pairs.into_iter().collect();
-        let scope_given = pairs.iter().any(|(k, _)| k.as_ref() == "scope");
-        Ok(ListRequest { query: ListQuery::from_pairs(pairs)?, scope_given })
+        let mut scope_given = false;
+        let mut query = ListQuery::default();
+        for (key, value) in pairs {
+            let value = value.as_ref();
+            match key.as_ref() {
+                "limit" => {
+                    query.limit = value
+                        .trim()
+                        .parse()
+                        .map_err(|_| invalid("limit", format!("{value:?} is not a whole number")))?;
+                }
+                "offset" => {
+                    query.offset = value
+                        .trim()
+                        .parse()
+                        .map_err(|_| invalid("offset", format!("{value:?} is not a whole number")))?;
+                }
+                "order_by" => query.order_by = Some(value.to_string()).filter(|v| !v.is_empty()),
+                "order" => {
+                    query.order = value.parse().map_err(|e: crate::enums::EnumParseError| invalid("order", e.to_string()))?;
+                }
+                "filter" => query.filters.push(Filter::parse(value)?),
+                "search" => query.search = Some(value.to_string()).filter(|v| !v.is_empty()),
+                "scope" => {
+                    scope_given = true;
+                    query.scope = value.parse().map_err(|e: crate::enums::EnumParseError| invalid("scope", e.to_string()))?;
+                }
+                "details" => {
+                    query.details = match value {
+                        "true" => true,
+                        "false" => false,
+                        other => return Err(invalid("details", format!("{other:?} is not true or false"))),
+                    }
+                }
+                other => return Err(ListQueryError::UnknownParam(other.chars().take(64).collect())),
+            }
+        }
+        // A user's search or filter text: NUL cut SQLite's pattern short so that it matched
+        // every row, and PostgreSQL text cannot hold it. (Lookups by a key the store builds
+        // itself may carry any text a cloud gave a name.)
+        if query.search.as_deref().is_some_and(|s| s.chars().any(char::is_control)) {
+            return Err(invalid("search", "control characters are not allowed"));
+        }
+        if query.filters.iter().flat_map(|f| &f.values).any(|v| v.chars().any(char::is_control)) {
+            return Err(invalid("filter", "control characters are not allowed in filter values"));
+        }
+        query.validate()?;
+        Ok(ListRequest { query, scope_given })
     }
 }
 

@@ -77,14 +77,12 @@ pub fn tags(tags: &std::collections::BTreeMap<String, String>) -> ApiResult<()> 
     if tags.len() > 50 {
         return Err(ApiError::invalid_field("tags", "at most 50 tags"));
     }
-    let bad_text = |s: &str| s.chars().any(char::is_control);
     for (key, value) in tags {
-        if key.is_empty() || key.len() > 128 || value.len() > 256 || bad_text(key) || bad_text(value) {
-            return Err(ApiError::invalid_field(
-                "tags",
-                "tag keys must be 1-128 bytes and values at most 256 bytes, without control characters",
-            ));
+        if key.is_empty() {
+            return Err(ApiError::invalid_field("tags", "tag keys must not be empty"));
         }
+        text("tags", key, 128)?;
+        text("tags", value, 256)?;
     }
     Ok(())
 }

@@ -77,6 +77,18 @@ pub fn test_providers() -> strato_cloud::ProviderRegistry {
     registry
 }
 
+/// The body of a `fake` account in `project` with credentials of the AWS shape (the fake cloud
+/// is in memory: neither they nor the endpoint are ever contacted).
+pub fn fake_account(name: &str, project: &str) -> Value {
+    serde_json::json!({
+        "name": name,
+        "provider": "fake",
+        "project": project,
+        "credentials": {"access_key_id": "AKIDEXAMPLE", "secret_access_key": "very-secret-key"},
+        "endpoint": "http://127.0.0.1:1"
+    })
+}
+
 /// Polls a task until it ends; answers the final task.
 pub async fn wait_task(t: &TestApp, token: &str, id: &str) -> Value {
     for _ in 0..300 {
@@ -196,6 +208,15 @@ impl TestApp {
 
     pub async fn delete(&self, path: &str, token: &str) -> Answer {
         self.call(Method::DELETE, path, Some(token), None).await
+    }
+
+    /// As admin: a `fake` account `name` in the admin's project, once its first sync has run;
+    /// answers its id.
+    pub async fn synced_fake_account(&self, name: &str) -> String {
+        let created = self.post("/cloudaccounts", &self.admin_token, serde_json::json!({"name": name, "provider": "fake"})).await;
+        let id = created.assert_status(201)["id"].as_str().expect("the account's id").to_string();
+        wait_synced(self, &self.admin_token, &id).await;
+        id
     }
 
     /// As admin: a project, a user with a role on it, and that user's login token.
