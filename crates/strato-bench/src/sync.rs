@@ -16,7 +16,8 @@ use strato_cloud::*;
 use strato_provider_fake::{FakeCloud, FakeDriver, Population};
 use strato_store::synced::{Scope, SyncRow};
 use strato_store::{CloudAccount, NewCloudAccount, NewCloudRegion, SecretString, Store, StoreOptions};
-use strato_sync::kinds::{self, Resolver, REGION_KINDS};
+use strato_cloud::kinds::Facet;
+use strato_sync::kinds::{region_kinds, Resolver};
 use strato_sync::{ConnectedDriver, DriverSource, Reconciler, RunStatus, SyncConfig, SyncError};
 use strato_types::Provider;
 
@@ -83,9 +84,9 @@ async fn raw_upsert(store: &Store, cloud: &Arc<FakeCloud>) -> Result<(u64, Durat
             })
             .await?;
         let scope = Scope { cloudaccount_id: acc.id, domain_id: acc.domain_id, project_id: acc.project_id, cloudregion_id: Some(r.id) };
-        let mut cx = Resolver::default();
-        for kind in REGION_KINDS {
-            let desired = kinds::list(&driver, *kind, region, &cx).await?;
+        let mut cx = Resolver::for_provider(driver.provider());
+        for kind in region_kinds() {
+            let desired = strato_cloud::kinds::lookup(*kind).list(&driver, region, &cx).await?;
             let rows: Vec<SyncRow> = desired
                 .into_iter()
                 .map(|d| {
@@ -97,7 +98,7 @@ async fn raw_upsert(store: &Store, cloud: &Arc<FakeCloud>) -> Result<(u64, Durat
             cx.ids.insert(*kind, rows.iter().map(|r| (r.external_id.clone(), r.id)).collect());
             rows_total += rows.len() as u64;
             let t = Instant::now();
-            store.synced().bulk_upsert(kinds::def(*kind), &scope, &rows).await?;
+            store.synced().bulk_upsert(kind.meta(), &scope, &rows).await?;
             elapsed += t.elapsed();
             if std::env::var_os("BENCH_VERBOSE").is_some() {
                 eprintln!("raw {region} {kind}: {} rows in {:?}", rows.len(), t.elapsed());
@@ -115,12 +116,12 @@ async fn change_one_percent(cloud: &Arc<FakeCloud>, total: u64) -> Result<u64> {
     let mut tags = Tags::new();
     tags.insert("bench".into(), "changed".into());
     for region in REGIONS {
-        let servers = d.list_servers(region).await?;
-        let disks = d.list_disks(region).await?;
+        let servers = Facet::<strato_cloud::Server>::list(&d, region).await?;
+        let disks = Facet::<strato_cloud::Disk>::list(&d, region).await?;
         for s in servers.iter().step_by(50).take((want / 4) as usize) {
             match s.status {
-                ServerStatus::Running => d.stop_server(region, &s.base.external_id).await?,
-                _ => d.start_server(region, &s.base.external_id).await?,
+                ServerStatus::Running => Facet::<strato_cloud::Server>::act(&d, region, &s.base.external_id, "stop").await?,
+                _ => Facet::<strato_cloud::Server>::act(&d, region, &s.base.external_id, "start").await?,
             }
             changed += 1;
         }

@@ -9,7 +9,7 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 use strato_client::Method;
-use strato_types::kinds::{synced_kind_by_keyword, SYNCED_KINDS};
+use strato_cloud::kinds;
 
 use crate::kinds::{col, Column};
 use crate::output::{self, Format};
@@ -73,8 +73,8 @@ pub fn commands() -> Vec<Command> {
         list_command("actionlog-list", "List the action log: API writes, logins and task ends", ACTIONLOG_FILTERS),
     ];
     // Every synced object keeps a change log.
-    for kind in SYNCED_KINDS {
-        let keyword = kind.keyword;
+    for kind in kinds::served() {
+        let keyword = kind.keyword();
         out.push(
             Command::new(format!("{keyword}-changes"))
                 .about(format!("Change history of a {keyword}: every field sync or an operation changed"))
@@ -121,7 +121,7 @@ pub async fn run(session: &Session, name: &str, matches: &ArgMatches) -> Result<
         "actionlog-list" => list(session, "actionlogs", ACTIONLOG_COLUMNS, ACTIONLOG_FILTERS, matches).await,
         other => {
             let keyword = other.strip_suffix("-changes").context("unknown action")?;
-            let kind = synced_kind_by_keyword(keyword).ok_or_else(|| usage_error(format!("unknown command {other}")))?;
+            let kind = kinds::served().find(|k| k.keyword() == keyword).ok_or_else(|| usage_error(format!("unknown command {other}")))?;
             let answer = session.client.request(Method::GET, &[kind.plural, id, "changes"], &[], None).await?;
             print_rows(&answer, "changes", CHANGE_COLUMNS, session.format)
         }

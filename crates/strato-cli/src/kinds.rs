@@ -1,12 +1,12 @@
 //! The resource kinds the CLI knows, as data: the kinds with their own API shapes are
 //! entries here, the synced kinds (vpcs, servers, ...) come from their one declaration in
-//! `strato_types::kinds`. Everything else (commands, flags, request bodies, tables) is
+//! `strato_cloud::kinds`. Everything else (commands, flags, request bodies, tables) is
 //! generic (see resource.rs).
 
 use std::sync::LazyLock;
 
-pub(crate) use strato_types::kinds::{col, Column};
-use strato_types::kinds::{reference, SyncedKind, SYNCED_KINDS};
+pub(crate) use strato_cloud::kinds::{col, TableColumn as Column};
+use strato_cloud::kinds::{self, reference, KindMeta};
 
 /// The commands a kind offers; each becomes `strato <keyword>-<verb>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,13 +84,13 @@ pub struct Kind {
 impl Kind {
     /// A synced kind is read-only here (`-list`, `-show`): its change log and delete
     /// protection have their own commands (actions.rs, operations.rs).
-    fn synced(kind: &'static SyncedKind) -> Kind {
+    fn synced(kind: &'static KindMeta) -> Kind {
         Kind {
-            keyword: kind.keyword,
+            keyword: kind.keyword(),
             plural: kind.plural,
             verbs: READ_ONLY,
             create_command: None,
-            columns: kind.columns,
+            columns: kind.api.as_ref().map(|api| api.columns).unwrap_or_default(),
             create: &[],
             update: &[],
             secret_shown_once: None,
@@ -114,7 +114,7 @@ const NEW_NAME: Field = field("name", "name", Value::Text, "New name");
 
 /// Every kind the CLI has commands for: the ones declared here, then the synced kinds.
 pub static KINDS: LazyLock<Vec<Kind>> =
-    LazyLock::new(|| BESPOKE_KINDS.iter().cloned().chain(SYNCED_KINDS.iter().map(Kind::synced)).collect());
+    LazyLock::new(|| BESPOKE_KINDS.iter().cloned().chain(kinds::served().map(Kind::synced)).collect());
 
 /// The kinds whose API has its own shapes: identity, cloud accounts, and the regions and zones
 /// synced with an account.

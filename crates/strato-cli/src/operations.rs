@@ -11,7 +11,7 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Map, Value};
 use strato_client::Method;
-use strato_types::kinds::{PlainAction, SyncedKind, SYNCED_KINDS};
+use strato_cloud::kinds::{self, KindMeta, PlainDoc, Transition};
 
 use crate::kinds::{col, Column};
 use crate::output::{self, Format};
@@ -21,15 +21,15 @@ const RESOURCE_COLUMNS: &[Column] =
     &[col("id"), col("name"), col("status"), col("external_id"), col("disable_delete"), col("project_id"), col("updated_at")];
 
 /// The synced kinds with delete protection (`<keyword>-update --disable-delete`).
-fn protected_kinds() -> impl Iterator<Item = &'static SyncedKind> {
-    SYNCED_KINDS.iter().filter(|kind| kind.delete_protection)
+fn protected_kinds() -> impl Iterator<Item = &'static KindMeta> {
+    kinds::served().filter(|kind| kind.delete_protection())
 }
 
 /// Every declared plain action with its kind and command name (`server-stop`).
-fn plain_actions() -> impl Iterator<Item = (&'static SyncedKind, &'static PlainAction, String)> {
-    SYNCED_KINDS
-        .iter()
-        .flat_map(|kind| kind.actions.iter().map(move |plain| (kind, plain, format!("{}-{}", kind.keyword, plain.command_suffix()))))
+fn plain_actions() -> impl Iterator<Item = (&'static KindMeta, &'static Transition, PlainDoc, String)> {
+    kinds::served().flat_map(|kind| {
+        kind.plain_actions().map(move |(plain, doc)| (kind, plain, doc, format!("{}-{}", kind.keyword(), plain.command_suffix())))
+    })
 }
 
 fn id_arg() -> Arg {
@@ -105,9 +105,9 @@ pub fn commands() -> Vec<Command> {
         simple("disk-detach", "Detach a disk from its server"),
         simple("disk-resize", "Grow a disk").arg(size("size", "New size").required(true)),
     ];
-    out.extend(plain_actions().map(|(_, plain, name)| simple(&name, plain.help)));
+    out.extend(plain_actions().map(|(_, _, doc, name)| simple(&name, doc.help)));
     for kind in protected_kinds() {
-        let keyword = kind.keyword;
+        let keyword = kind.keyword();
         out.push(
             Command::new(format!("{keyword}-update"))
                 .about(format!("Change a {keyword}: delete protection"))
@@ -190,7 +190,7 @@ pub async fn run(session: &Session, name: &str, matches: &ArgMatches) -> Result<
         "disk-resize" => ("disks", session.client.perform("disks", id, "resize", &json!({"size": matches.get_one::<u64>("size")})).await?),
         other if other.ends_with("-update") => {
             let keyword = other.strip_suffix("-update").context("unknown operation")?;
-            let kind = protected_kinds().find(|kind| kind.keyword == keyword).context("unknown operation")?;
+            let kind = protected_kinds().find(|kind| kind.keyword() == keyword).context("unknown operation")?;
             let mut body = json!({});
             if matches.get_flag("disable-delete") {
                 body["disable_delete"] = json!(true);
@@ -201,7 +201,7 @@ pub async fn run(session: &Session, name: &str, matches: &ArgMatches) -> Result<
             return print(&resource, RESOURCE_COLUMNS, session.format);
         }
         other => {
-            let (kind, plain, _) = plain_actions().find(|(_, _, name)| name == other).context("unknown operation")?;
+            let (kind, plain, _, _) = plain_actions().find(|(_, _, _, name)| name == other).context("unknown operation")?;
             let task = if plain.is_delete() {
                 session.client.delete(kind.plural, id).await?
             } else {

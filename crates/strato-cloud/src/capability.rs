@@ -1,4 +1,5 @@
-//! What a provider can do; callers check before offering an operation.
+//! What a driver can do besides the kinds it serves (those are its facets, see `kinds`):
+//! the operations that take a body, whose routes and commands are written out.
 
 use std::collections::BTreeSet;
 
@@ -7,48 +8,30 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Capability {
-    /// List/get regions and zones.
-    Regions,
-    Vpcs,
-    Networks,
-    Secgroups,
-    Skus,
-    /// List/get servers.
-    Servers,
-    /// Create, start, stop, restart, delete servers.
-    ServerLifecycle,
+    ServerCreate,
     ServerChangeConfig,
-    /// List/get disks.
-    Disks,
-    /// Create and delete disks.
-    DiskLifecycle,
+    DiskCreate,
     DiskAttach,
     DiskResize,
-    /// List/get elasticsearch domains.
-    Elasticsearch,
-    ElasticsearchDelete,
     /// Set tags on resources.
     Tags,
 }
 
 impl Capability {
-    pub const ALL: &'static [Capability] = &[
-        Self::Regions,
-        Self::Vpcs,
-        Self::Networks,
-        Self::Secgroups,
-        Self::Skus,
-        Self::Servers,
-        Self::ServerLifecycle,
-        Self::ServerChangeConfig,
-        Self::Disks,
-        Self::DiskLifecycle,
-        Self::DiskAttach,
-        Self::DiskResize,
-        Self::Elasticsearch,
-        Self::ElasticsearchDelete,
-        Self::Tags,
-    ];
+    pub const ALL: &'static [Capability] =
+        &[Self::ServerCreate, Self::ServerChangeConfig, Self::DiskCreate, Self::DiskAttach, Self::DiskResize, Self::Tags];
+
+    /// As the API lists an account's capabilities.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ServerCreate => "server_create",
+            Self::ServerChangeConfig => "server_change_config",
+            Self::DiskCreate => "disk_create",
+            Self::DiskAttach => "disk_attach",
+            Self::DiskResize => "disk_resize",
+            Self::Tags => "tags",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,11 +1,13 @@
 //! The driver contract. One `CloudDriver` talks to one cloud account; the region is passed
 //! per call. Every method has a default body returning `not_implemented`, so a driver
-//! implements only what its provider supports (and declares it in its `CapabilitySet`).
+//! implements only what its provider supports. The kinds it serves are its facets; the other
+//! operations it performs are its `CapabilitySet`.
 //!
 //! Rules every implementation follows:
-//! - listing returns the complete set for the region, following every page, or an error;
-//! - `get_*` of an id the cloud does not know (or has deleted) is `not_found`;
-//! - `delete_*` of an id the cloud does not know is `not_found` (callers treat it as done);
+//! - what it does with each kind it serves (list, get, plain actions) is that kind's
+//!   `Facet` (`kinds/facet.rs`): listing is complete, every page followed, or an error;
+//! - an operation on an id the cloud does not know is `not_found` (a delete's callers treat
+//!   it as done);
 //! - every cloud call goes through the shared request layer (`crate::request::Requests`),
 //!   which rate-limits and retries; drivers never retry on their own;
 //! - errors are classified into `CloudError` kinds at the driver boundary.
@@ -14,8 +16,10 @@ use async_trait::async_trait;
 
 use crate::capability::CapabilitySet;
 use crate::error::{CloudError, CloudResult};
-use crate::snapshot::*;
-use crate::status::ResourceKind;
+use crate::kinds::disk::ExtDisk;
+use crate::kinds::server::ExtServer;
+use crate::kinds::{ErasedFacet, ResourceKind};
+use crate::snapshot::Tags;
 
 /// Input of `create_server`. Serializable: an operation task stores it as its params.
 #[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -112,70 +116,16 @@ pub trait CloudDriver: Send + Sync {
         unsupported("choosing a default image")
     }
 
-    // --- listing: complete for the region, every page followed ---------------------------
-    async fn list_regions(&self) -> CloudResult<Vec<ExtCloudRegion>> {
-        unsupported("region listing")
-    }
-    async fn list_zones(&self, _region: &str) -> CloudResult<Vec<ExtZone>> {
-        unsupported("zone listing")
-    }
-    async fn list_vpcs(&self, _region: &str) -> CloudResult<Vec<ExtVpc>> {
-        unsupported("vpc listing")
-    }
-    async fn list_networks(&self, _region: &str) -> CloudResult<Vec<ExtNetwork>> {
-        unsupported("network listing")
-    }
-    async fn list_secgroups(&self, _region: &str) -> CloudResult<Vec<ExtSecgroup>> {
-        unsupported("secgroup listing")
-    }
-    async fn list_servers(&self, _region: &str) -> CloudResult<Vec<ExtServer>> {
-        unsupported("server listing")
-    }
-    async fn list_disks(&self, _region: &str) -> CloudResult<Vec<ExtDisk>> {
-        unsupported("disk listing")
-    }
-    async fn list_elasticsearches(&self, _region: &str) -> CloudResult<Vec<ExtElasticsearch>> {
-        unsupported("elasticsearch listing")
-    }
-    async fn list_skus(&self, _region: &str) -> CloudResult<Vec<ExtSku>> {
-        unsupported("sku listing")
-    }
-
-    // --- one resource by external id (targeted re-sync after an operation) ---------------
-    async fn get_vpc(&self, _region: &str, _id: &str) -> CloudResult<ExtVpc> {
-        unsupported("vpc get")
-    }
-    async fn get_network(&self, _region: &str, _id: &str) -> CloudResult<ExtNetwork> {
-        unsupported("network get")
-    }
-    async fn get_secgroup(&self, _region: &str, _id: &str) -> CloudResult<ExtSecgroup> {
-        unsupported("secgroup get")
-    }
-    async fn get_server(&self, _region: &str, _id: &str) -> CloudResult<ExtServer> {
-        unsupported("server get")
-    }
-    async fn get_disk(&self, _region: &str, _id: &str) -> CloudResult<ExtDisk> {
-        unsupported("disk get")
-    }
-    async fn get_elasticsearch(&self, _region: &str, _id: &str) -> CloudResult<ExtElasticsearch> {
-        unsupported("elasticsearch get")
+    // --- the kinds it serves -------------------------------------------------------------
+    /// Its facet of `kind` (list, get, plain actions), or `None` when it does not serve the
+    /// kind. Written with [`facets!`](crate::facets); the facets are in the kinds' files.
+    fn facet(&self, _kind: ResourceKind) -> Option<Box<dyn ErasedFacet + '_>> {
+        None
     }
 
     // --- server operations ---------------------------------------------------------------
     async fn create_server(&self, _region: &str, _input: &ServerCreate) -> CloudResult<ExtServer> {
         unsupported("server create")
-    }
-    async fn start_server(&self, _region: &str, _id: &str) -> CloudResult<()> {
-        unsupported("server start")
-    }
-    async fn stop_server(&self, _region: &str, _id: &str) -> CloudResult<()> {
-        unsupported("server stop")
-    }
-    async fn restart_server(&self, _region: &str, _id: &str) -> CloudResult<()> {
-        unsupported("server restart")
-    }
-    async fn delete_server(&self, _region: &str, _id: &str) -> CloudResult<()> {
-        unsupported("server delete")
     }
     /// Change the instance type; the server must be stopped on most clouds.
     async fn change_server_config(&self, _region: &str, _id: &str, _instance_type: &str) -> CloudResult<()> {
@@ -195,14 +145,6 @@ pub trait CloudDriver: Send + Sync {
     }
     async fn resize_disk(&self, _region: &str, _disk_id: &str, _size_gb: u64) -> CloudResult<()> {
         unsupported("disk resize")
-    }
-    async fn delete_disk(&self, _region: &str, _disk_id: &str) -> CloudResult<()> {
-        unsupported("disk delete")
-    }
-
-    // --- elasticsearch -------------------------------------------------------------------
-    async fn delete_elasticsearch(&self, _region: &str, _id: &str) -> CloudResult<()> {
-        unsupported("elasticsearch delete")
     }
 
     // --- tags ----------------------------------------------------------------------------

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::capability::CapabilitySet;
 use crate::credentials::{CredentialField, Credentials};
 use crate::driver::CloudDriver;
 use crate::endpoint::EndpointPolicy;
@@ -38,7 +37,6 @@ impl DriverConfig {
 #[async_trait]
 pub trait Provider: Send + Sync {
     fn name(&self) -> &'static str;
-    fn capabilities(&self) -> CapabilitySet;
     /// Credential fields the provider reads, in the order to ask for them.
     fn credential_fields(&self) -> &'static [CredentialField];
     /// Rate limits from the cloud's published figures.

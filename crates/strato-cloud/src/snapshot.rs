@@ -1,12 +1,12 @@
-//! Plain-data snapshots of cloud resources, as a driver reports them. No behaviour, no I/O:
-//! sync compares these with the store, the CLI prints them.
+//! What every snapshot of a cloud resource carries (each kind's own snapshot is in its file
+//! under `kinds/`). Plain data, no I/O: sync compares snapshots with the store, the CLI prints them.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::status::{BillingType, DiskStatus, ElasticsearchStatus, PowerState, ResourceStatus, ServerStatus};
+use crate::status::BillingType;
 
 /// Cloud tags, ordered so snapshots compare and print deterministically.
 pub type Tags = BTreeMap<String, String>;
@@ -67,147 +67,14 @@ pub trait ExtResource {
     }
 }
 
+/// `ExtResource` for a snapshot with `base` and `status` fields (every kind's).
+#[macro_export]
 macro_rules! ext_resource {
     ($($ty:ty),+) => {$(
-        impl ExtResource for $ty {
-            fn base(&self) -> &ExtBase { &self.base }
+        impl $crate::snapshot::ExtResource for $ty {
+            fn base(&self) -> &$crate::snapshot::ExtBase { &self.base }
             fn status_text(&self) -> &'static str { self.status.as_str() }
         }
     )+};
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExtCloudRegion {
-    #[serde(flatten)]
-    pub base: ExtBase,
-    pub status: ResourceStatus,
-    /// Where the cloud serves this region's API, if it says.
-    pub endpoint: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExtZone {
-    #[serde(flatten)]
-    pub base: ExtBase,
-    pub status: ResourceStatus,
-    pub region: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExtVpc {
-    #[serde(flatten)]
-    pub base: ExtBase,
-    pub status: ResourceStatus,
-    pub cidr_block: String,
-    pub is_default: bool,
-}
-
-/// A subnet.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExtNetwork {
-    #[serde(flatten)]
-    pub base: ExtBase,
-    pub status: ResourceStatus,
-    pub vpc_id: String,
-    pub zone: String,
-    pub cidr_block: String,
-    pub available_ips: Option<u32>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RuleDirection {
-    Ingress,
-    Egress,
-}
-
-/// One security group rule. `protocol` is `tcp`, `udp`, `icmp` or `all`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SecgroupRule {
-    pub direction: RuleDirection,
-    pub protocol: String,
-    pub from_port: Option<i32>,
-    pub to_port: Option<i32>,
-    /// A CIDR, or another security group's external id.
-    pub peer: String,
-    pub description: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExtSecgroup {
-    #[serde(flatten)]
-    pub base: ExtBase,
-    pub status: ResourceStatus,
-    pub vpc_id: Option<String>,
-    pub description: String,
-    pub rules: Vec<SecgroupRule>,
-}
-
-/// A disk as seen from the server it is attached to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AttachedDisk {
-    pub disk_id: String,
-    pub device: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExtServer {
-    #[serde(flatten)]
-    pub base: ExtBase,
-    pub status: ServerStatus,
-    pub power_state: PowerState,
-    pub zone: String,
-    pub instance_type: String,
-    pub cpu: Option<u32>,
-    pub memory_mb: Option<u64>,
-    pub image_id: Option<String>,
-    pub vpc_id: Option<String>,
-    pub network_id: Option<String>,
-    pub private_ips: Vec<String>,
-    pub public_ips: Vec<String>,
-    pub disks: Vec<AttachedDisk>,
-    pub secgroup_ids: Vec<String>,
-    pub keypair: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExtDisk {
-    #[serde(flatten)]
-    pub base: ExtBase,
-    pub status: DiskStatus,
-    pub zone: String,
-    pub size_gb: u64,
-    /// The cloud's storage type, e.g. `gp3`.
-    pub disk_type: String,
-    pub server_id: Option<String>,
-    pub device: Option<String>,
-    pub is_root: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExtElasticsearch {
-    #[serde(flatten)]
-    pub base: ExtBase,
-    pub status: ElasticsearchStatus,
-    pub engine_version: String,
-    pub instance_type: String,
-    pub node_count: u32,
-    pub storage_size_gb: u64,
-    pub endpoint: Option<String>,
-    pub vpc_id: Option<String>,
-    pub network_ids: Vec<String>,
-}
-
-/// An instance type in the region's catalogue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExtSku {
-    #[serde(flatten)]
-    pub base: ExtBase,
-    pub status: ResourceStatus,
-    pub cpu: u32,
-    pub memory_mb: u64,
-    /// `x86_64` or `arm64`.
-    pub arch: String,
-}
-
-ext_resource!(ExtCloudRegion, ExtZone, ExtVpc, ExtNetwork, ExtSecgroup, ExtServer, ExtDisk, ExtElasticsearch, ExtSku);

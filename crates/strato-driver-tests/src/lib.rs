@@ -1,9 +1,9 @@
 //! The conformance suite every driver runs. Each check is an async function taking a
 //! `Fixture` (a connected driver plus what the suite needs to know about its cloud); a test
 //! file per provider builds the fixture and calls every check (see tests/fake.rs, tests/aws.rs).
-//! Checks panic with a message on failure, like any test. Parts about kinds outside the
-//! driver's `CapabilitySet` are skipped (a line on stderr says so): kvm has no secgroups or
-//! Elasticsearch.
+//! Checks panic with a message on failure, like any test. Parts about kinds the driver does
+//! not serve (it has no facet of them) are skipped (a line on stderr says so): kvm has no
+//! secgroups or Elasticsearch.
 
 pub mod moto;
 
@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 use futures::future::BoxFuture;
+use strato_cloud::kinds;
 use strato_cloud::*;
 
 /// Makes one Elasticsearch domain named `name` (the contract has no create); returns its id.
@@ -46,13 +47,22 @@ impl Fixture {
         (layer, calls)
     }
 
-    /// Whether the driver declares `capability`; prints the skip when it does not.
-    fn has(&self, capability: Capability, what: &str) -> bool {
-        let has = self.driver.capabilities().has(capability);
-        if !has {
-            eprintln!("skipped {what}: the {} driver lacks {capability:?}", self.driver.provider());
+    /// Whether the driver serves `kind`; prints the skip when it does not.
+    fn serves(&self, kind: ResourceKind, what: &str) -> bool {
+        let serves = kinds::lookup(kind).served_by(self.driver.as_ref());
+        if !serves {
+            eprintln!("skipped {what}: the {} driver does not serve {kind}", self.driver.provider());
         }
-        has
+        serves
+    }
+
+    /// Whether the driver performs the plain action `verb` of `kind`; prints the skip when not.
+    fn performs(&self, kind: ResourceKind, verb: &str, what: &str) -> bool {
+        let performs = kinds::lookup(kind).verbs(self.driver.as_ref()).contains(&verb);
+        if !performs {
+            eprintln!("skipped {what}: the {} driver does not {verb} a {kind}", self.driver.provider());
+        }
+        performs
     }
 
     fn calls_to(&self, api: &str) -> usize {
@@ -75,6 +85,18 @@ impl Fixture {
     }
 }
 
+async fn list<K: Kind>(d: &Arc<dyn CloudDriver>, region: &str) -> CloudResult<Vec<K::Ext>> {
+    facet::<K>(d.as_ref())?.list(region).await
+}
+
+async fn get<K: Kind>(d: &Arc<dyn CloudDriver>, region: &str, id: &str) -> CloudResult<K::Ext> {
+    facet::<K>(d.as_ref())?.get(region, id).await
+}
+
+async fn act<K: Kind>(d: &Arc<dyn CloudDriver>, verb: &str, region: &str, id: &str) -> CloudResult<()> {
+    facet::<K>(d.as_ref())?.act(region, id, verb).await
+}
+
 fn ids<T: ExtResource>(items: &[T]) -> BTreeSet<String> {
     items.iter().map(|i| i.external_id().to_string()).collect()
 }
@@ -90,30 +112,30 @@ fn expect_not_found<T: std::fmt::Debug>(what: &str, r: CloudResult<T>) {
 /// Regions, zones, skus, vpcs, networks and secgroups list, and hang together.
 pub async fn lists_the_catalogue(f: &Fixture) {
     let d = &f.driver;
-    let regions = d.list_regions().await.expect("list regions");
+    let regions = list::<CloudRegion>(d, "").await.expect("list regions");
     assert!(regions.iter().any(|r| r.base.external_id == f.region), "region {} not listed", f.region);
-    let zones = d.list_zones(&f.region).await.expect("list zones");
+    let zones = list::<Zone>(d, &f.region).await.expect("list zones");
     assert!(zones.iter().any(|z| z.base.name == f.zone && z.region == f.region), "zone {} not listed", f.zone);
-    let skus = d.list_skus(&f.region).await.expect("list skus");
+    let skus = list::<Sku>(d, &f.region).await.expect("list skus");
     let sku = skus.iter().find(|s| s.base.external_id == f.instance_type).expect("instance type in sku list");
     assert!(sku.cpu > 0 && sku.memory_mb > 0, "sku without size: {sku:?}");
-    let vpcs = d.list_vpcs(&f.region).await.expect("list vpcs");
+    let vpcs = list::<Vpc>(d, &f.region).await.expect("list vpcs");
     assert!(!vpcs.is_empty(), "no vpc");
-    let networks = d.list_networks(&f.region).await.expect("list networks");
+    let networks = list::<Network>(d, &f.region).await.expect("list networks");
     let vpc_ids = ids(&vpcs);
     for n in &networks {
         assert!(vpc_ids.contains(&n.vpc_id), "network {} in unknown vpc {}", n.base.external_id, n.vpc_id);
     }
     // get by id agrees with the listing.
-    let vpc = d.get_vpc(&f.region, &vpcs[0].base.external_id).await.expect("get vpc");
+    let vpc = get::<Vpc>(d, &f.region, &vpcs[0].base.external_id).await.expect("get vpc");
     assert_eq!(vpc, vpcs[0]);
     if let Some(n) = networks.first() {
-        assert_eq!(&d.get_network(&f.region, &n.base.external_id).await.expect("get network"), n);
+        assert_eq!(&get::<Network>(d, &f.region, &n.base.external_id).await.expect("get network"), n);
     }
-    if f.has(Capability::Secgroups, "secgroup listing") {
-        let secgroups = d.list_secgroups(&f.region).await.expect("list secgroups");
+    if f.serves(ResourceKind::Secgroup, "secgroup listing") {
+        let secgroups = list::<Secgroup>(d, &f.region).await.expect("list secgroups");
         assert!(!secgroups.is_empty(), "no secgroup");
-        let g = d.get_secgroup(&f.region, &secgroups[0].base.external_id).await.expect("get secgroup");
+        let g = get::<Secgroup>(d, &f.region, &secgroups[0].base.external_id).await.expect("get secgroup");
         assert_eq!(g, secgroups[0]);
     }
 }
@@ -128,7 +150,7 @@ pub async fn lists_servers_beyond_one_page(f: &Fixture) {
         created.insert(s.base.external_id);
     }
     let before = f.calls_to(f.server_list_api);
-    let listed = f.driver.list_servers(&f.region).await.expect("list servers");
+    let listed = list::<Server>(&f.driver, &f.region).await.expect("list servers");
     let pages = f.calls_to(f.server_list_api) - before;
     let listed_ids = ids(&listed);
     assert!(created.is_subset(&listed_ids), "missing servers: {:?}", created.difference(&listed_ids).collect::<Vec<_>>());
@@ -143,7 +165,7 @@ pub async fn lists_disks_beyond_one_page(f: &Fixture) {
         let d = f.driver.create_disk(&f.region, &f.disk_input(&format!("page-disk-{i}"), 1)).await.expect("create disk");
         created.insert(d.base.external_id);
     }
-    let listed = ids(&f.driver.list_disks(&f.region).await.expect("list disks"));
+    let listed = ids(&list::<Disk>(&f.driver, &f.region).await.expect("list disks"));
     assert!(created.is_subset(&listed), "missing disks: {:?}", created.difference(&listed).collect::<Vec<_>>());
 }
 
@@ -159,7 +181,7 @@ pub async fn server_round_trip(f: &Fixture) {
     assert_eq!(created.base.name, "round-trip");
     assert_eq!(created.instance_type, f.instance_type);
 
-    let got = d.get_server(&f.region, &id).await.expect("get server");
+    let got = get::<Server>(d, &f.region, &id).await.expect("get server");
     assert_eq!(got.base.external_id, id);
     assert_eq!(got.image_id.as_deref(), Some(f.image_id.as_str()));
     assert_eq!(got.zone, f.zone);
@@ -167,19 +189,19 @@ pub async fn server_round_trip(f: &Fixture) {
     assert!(got.cpu.unwrap_or(0) > 0 && got.memory_mb.unwrap_or(0) > 0, "no size: {got:?}");
     assert_eq!(got.base.tags.get("suite").map(String::as_str), Some("conformance"));
     assert!(got.disks.len() >= 2, "root and data disk expected: {:?}", got.disks);
-    assert!(ids(&d.list_servers(&f.region).await.expect("list")).contains(&id));
+    assert!(ids(&list::<Server>(d, &f.region).await.expect("list")).contains(&id));
 
-    d.stop_server(&f.region, &id).await.expect("stop");
-    assert_eq!(d.get_server(&f.region, &id).await.expect("get").status, ServerStatus::Stopped);
+    act::<Server>(d, "stop", &f.region, &id).await.expect("stop");
+    assert_eq!(get::<Server>(d, &f.region, &id).await.expect("get").status, ServerStatus::Stopped);
     d.change_server_config(&f.region, &id, &f.other_instance_type).await.expect("change config");
-    assert_eq!(d.get_server(&f.region, &id).await.expect("get").instance_type, f.other_instance_type);
-    d.start_server(&f.region, &id).await.expect("start");
-    assert_eq!(d.get_server(&f.region, &id).await.expect("get").status, ServerStatus::Running);
-    d.restart_server(&f.region, &id).await.expect("restart");
+    assert_eq!(get::<Server>(d, &f.region, &id).await.expect("get").instance_type, f.other_instance_type);
+    act::<Server>(d, "start", &f.region, &id).await.expect("start");
+    assert_eq!(get::<Server>(d, &f.region, &id).await.expect("get").status, ServerStatus::Running);
+    act::<Server>(d, "restart", &f.region, &id).await.expect("restart");
 
-    d.delete_server(&f.region, &id).await.expect("delete");
-    expect_not_found("get deleted server", d.get_server(&f.region, &id).await);
-    assert!(!ids(&d.list_servers(&f.region).await.expect("list")).contains(&id), "deleted server still listed");
+    act::<Server>(d, "delete", &f.region, &id).await.expect("delete");
+    expect_not_found("get deleted server", get::<Server>(d, &f.region, &id).await);
+    assert!(!ids(&list::<Server>(d, &f.region).await.expect("list")).contains(&id), "deleted server still listed");
 }
 
 /// The same idempotency token twice makes one server.
@@ -189,7 +211,7 @@ pub async fn server_create_is_idempotent(f: &Fixture) {
     let a = f.driver.create_server(&f.region, &input).await.expect("create");
     let b = f.driver.create_server(&f.region, &input).await.expect("create again");
     assert_eq!(a.base.external_id, b.base.external_id);
-    let listed = f.driver.list_servers(&f.region).await.expect("list");
+    let listed = list::<Server>(&f.driver, &f.region).await.expect("list");
     assert_eq!(listed.iter().filter(|s| s.base.name == "idempotent").count(), 1);
 }
 
@@ -202,41 +224,41 @@ pub async fn disk_round_trip(f: &Fixture) {
     input.tags = [("role".to_string(), "data".to_string())].into();
     let disk = d.create_disk(&f.region, &input).await.expect("create disk");
     let did = disk.base.external_id.clone();
-    let got = d.get_disk(&f.region, &did).await.expect("get disk");
+    let got = get::<Disk>(d, &f.region, &did).await.expect("get disk");
     assert_eq!(got.size_gb, 4);
     assert_eq!(got.zone, f.zone);
     assert_eq!(got.base.name, "data-1");
     assert_eq!(got.base.tags.get("role").map(String::as_str), Some("data"));
     assert_eq!(got.status, DiskStatus::Available);
-    assert!(ids(&d.list_disks(&f.region).await.expect("list")).contains(&did));
+    assert!(ids(&list::<Disk>(d, &f.region).await.expect("list")).contains(&did));
 
     d.resize_disk(&f.region, &did, 8).await.expect("resize");
-    assert_eq!(d.get_disk(&f.region, &did).await.expect("get").size_gb, 8);
+    assert_eq!(get::<Disk>(d, &f.region, &did).await.expect("get").size_gb, 8);
 
     let device = d.attach_disk(&f.region, &did, &sid, None).await.expect("attach");
-    let attached = d.get_disk(&f.region, &did).await.expect("get");
+    let attached = get::<Disk>(d, &f.region, &did).await.expect("get");
     assert_eq!(attached.status, DiskStatus::InUse);
     assert_eq!(attached.server_id.as_deref(), Some(sid.as_str()));
     assert_eq!(attached.device.as_deref(), Some(device.as_str()));
-    let host = d.get_server(&f.region, &sid).await.expect("get server");
+    let host = get::<Server>(d, &f.region, &sid).await.expect("get server");
     assert!(host.disks.iter().any(|x| x.disk_id == did && x.device == device), "server does not show the disk: {:?}", host.disks);
-    let err = d.delete_disk(&f.region, &did).await.expect_err("deleting an attached disk must fail");
+    let err = act::<Disk>(d, "delete", &f.region, &did).await.expect_err("deleting an attached disk must fail");
     assert_eq!(err.kind, CloudErrorKind::Conflict, "{err}");
 
     d.detach_disk(&f.region, &did, &sid).await.expect("detach");
-    let detached = d.get_disk(&f.region, &did).await.expect("get");
+    let detached = get::<Disk>(d, &f.region, &did).await.expect("get");
     assert_eq!(detached.status, DiskStatus::Available);
     assert_eq!(detached.server_id, None);
 
-    d.delete_disk(&f.region, &did).await.expect("delete");
-    expect_not_found("get deleted disk", d.get_disk(&f.region, &did).await);
-    assert!(!ids(&d.list_disks(&f.region).await.expect("list")).contains(&did));
-    d.delete_server(&f.region, &sid).await.expect("delete server");
+    act::<Disk>(d, "delete", &f.region, &did).await.expect("delete");
+    expect_not_found("get deleted disk", get::<Disk>(d, &f.region, &did).await);
+    assert!(!ids(&list::<Disk>(d, &f.region).await.expect("list")).contains(&did));
+    act::<Server>(d, "delete", &f.region, &sid).await.expect("delete server");
 }
 
 /// Domains beyond one describe batch list completely; get and delete work.
 pub async fn elasticsearch_round_trip(f: &Fixture) {
-    if !f.has(Capability::Elasticsearch, "elasticsearch_round_trip") {
+    if !f.serves(ResourceKind::Elasticsearch, "elasticsearch_round_trip") {
         return;
     }
     let d = &f.driver;
@@ -244,14 +266,14 @@ pub async fn elasticsearch_round_trip(f: &Fixture) {
     for i in 0..7 {
         created.insert((f.seed_elasticsearch)(format!("suite-es-{i}")).await.expect("seed elasticsearch"));
     }
-    let listed = d.list_elasticsearches(&f.region).await.expect("list");
+    let listed = list::<Elasticsearch>(d, &f.region).await.expect("list");
     assert!(created.is_subset(&ids(&listed)), "missing domains");
     let id = created.iter().next().cloned().unwrap_or_default();
-    let got = d.get_elasticsearch(&f.region, &id).await.expect("get");
+    let got = get::<Elasticsearch>(d, &f.region, &id).await.expect("get");
     assert_eq!(got.base.external_id, id);
     assert!(got.node_count > 0 && !got.engine_version.is_empty(), "{got:?}");
-    d.delete_elasticsearch(&f.region, &id).await.expect("delete");
-    match d.get_elasticsearch(&f.region, &id).await {
+    act::<Elasticsearch>(d, "delete", &f.region, &id).await.expect("delete");
+    match get::<Elasticsearch>(d, &f.region, &id).await {
         Err(e) if e.is_not_found() => {}
         Ok(es) if es.status == ElasticsearchStatus::Deleting => {}
         other => panic!("deleted domain: {other:?}"),
@@ -261,30 +283,30 @@ pub async fn elasticsearch_round_trip(f: &Fixture) {
 /// Ids the cloud never issued are not_found on get.
 pub async fn missing_ids_are_not_found(f: &Fixture) {
     let (d, r) = (&f.driver, f.region.as_str());
-    expect_not_found("server", d.get_server(r, &(f.missing_id)(ResourceKind::Server)).await);
-    expect_not_found("disk", d.get_disk(r, &(f.missing_id)(ResourceKind::Disk)).await);
-    expect_not_found("vpc", d.get_vpc(r, &(f.missing_id)(ResourceKind::Vpc)).await);
-    expect_not_found("network", d.get_network(r, &(f.missing_id)(ResourceKind::Network)).await);
-    if f.has(Capability::Secgroups, "missing secgroup") {
-        expect_not_found("secgroup", d.get_secgroup(r, &(f.missing_id)(ResourceKind::Secgroup)).await);
+    expect_not_found("server", get::<Server>(d, r, &(f.missing_id)(ResourceKind::Server)).await);
+    expect_not_found("disk", get::<Disk>(d, r, &(f.missing_id)(ResourceKind::Disk)).await);
+    expect_not_found("vpc", get::<Vpc>(d, r, &(f.missing_id)(ResourceKind::Vpc)).await);
+    expect_not_found("network", get::<Network>(d, r, &(f.missing_id)(ResourceKind::Network)).await);
+    if f.serves(ResourceKind::Secgroup, "missing secgroup") {
+        expect_not_found("secgroup", get::<Secgroup>(d, r, &(f.missing_id)(ResourceKind::Secgroup)).await);
     }
-    if f.has(Capability::Elasticsearch, "missing elasticsearch") {
-        expect_not_found("elasticsearch", d.get_elasticsearch(r, &(f.missing_id)(ResourceKind::Elasticsearch)).await);
+    if f.serves(ResourceKind::Elasticsearch, "missing elasticsearch") {
+        expect_not_found("elasticsearch", get::<Elasticsearch>(d, r, &(f.missing_id)(ResourceKind::Elasticsearch)).await);
     }
 }
 
 /// Deleting what is not there is not_found (callers treat it as done).
 pub async fn deleting_missing_is_not_found(f: &Fixture) {
     let (d, r) = (&f.driver, f.region.as_str());
-    expect_not_found("delete server", d.delete_server(r, &(f.missing_id)(ResourceKind::Server)).await);
-    expect_not_found("delete disk", d.delete_disk(r, &(f.missing_id)(ResourceKind::Disk)).await);
-    if f.has(Capability::ElasticsearchDelete, "deleting a missing elasticsearch") {
-        expect_not_found("delete elasticsearch", d.delete_elasticsearch(r, &(f.missing_id)(ResourceKind::Elasticsearch)).await);
+    expect_not_found("delete server", act::<Server>(d, "delete", r, &(f.missing_id)(ResourceKind::Server)).await);
+    expect_not_found("delete disk", act::<Disk>(d, "delete", r, &(f.missing_id)(ResourceKind::Disk)).await);
+    if f.performs(ResourceKind::Elasticsearch, "delete", "deleting a missing elasticsearch") {
+        expect_not_found("delete elasticsearch", act::<Elasticsearch>(d, "delete", r, &(f.missing_id)(ResourceKind::Elasticsearch)).await);
     }
     // A server deleted twice: the second delete is not_found too.
     let s = d.create_server(r, &f.server_input("twice")).await.expect("create");
-    d.delete_server(r, &s.base.external_id).await.expect("delete");
-    expect_not_found("second delete", d.delete_server(r, &s.base.external_id).await);
+    act::<Server>(d, "delete", r, &s.base.external_id).await.expect("delete");
+    expect_not_found("second delete", act::<Server>(d, "delete", r, &s.base.external_id).await);
 }
 
 /// Tags merge, replace, and read back through get.
@@ -294,18 +316,18 @@ pub async fn tags_round_trip(f: &Fixture) {
     let id = s.base.external_id;
     let extra: Tags = [("env".to_string(), "test".to_string()), ("team".to_string(), "core".to_string())].into();
     d.set_tags(&f.region, ResourceKind::Server, &id, &extra, false).await.expect("merge tags");
-    let tags = d.get_server(&f.region, &id).await.expect("get").base.tags;
+    let tags = get::<Server>(d, &f.region, &id).await.expect("get").base.tags;
     assert_eq!(tags.get("suite").map(String::as_str), Some("conformance"), "{tags:?}");
     assert_eq!(tags.get("env").map(String::as_str), Some("test"), "{tags:?}");
     let only: Tags = [("env".to_string(), "prod".to_string())].into();
     d.set_tags(&f.region, ResourceKind::Server, &id, &only, true).await.expect("replace tags");
-    let got = d.get_server(&f.region, &id).await.expect("get");
+    let got = get::<Server>(d, &f.region, &id).await.expect("get");
     assert_eq!(got.base.tags, only);
     assert_eq!(got.base.name, "tagged", "replacing tags must keep the name");
 
     let disk = d.create_disk(&f.region, &f.disk_input("tagged-disk", 1)).await.expect("create disk");
     d.set_tags(&f.region, ResourceKind::Disk, &disk.base.external_id, &only, true).await.expect("disk tags");
-    assert_eq!(d.get_disk(&f.region, &disk.base.external_id).await.expect("get").base.tags, only);
+    assert_eq!(get::<Disk>(d, &f.region, &disk.base.external_id).await.expect("get").base.tags, only);
     expect_not_found("tag missing server", d.set_tags(&f.region, ResourceKind::Server, &(f.missing_id)(ResourceKind::Server), &only, false).await);
 }
 

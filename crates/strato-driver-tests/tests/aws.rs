@@ -82,7 +82,7 @@ async fn moto_reset_forgets_resources() {
         ..Default::default()
     }).await.expect("create");
     moto.reset().await.expect("reset");
-    let err = f.driver.get_server(&f.region, &s.base.external_id).await.expect_err("gone after reset");
+    let err = strato_cloud::facet::<Server>(f.driver.as_ref()).expect("facet").get(&f.region, &s.base.external_id).await.expect_err("gone after reset");
     assert!(err.is_not_found(), "{err}");
 }
 
@@ -93,7 +93,7 @@ async fn wrong_endpoint_is_a_transient_error_not_a_panic() {
     let mut config = DriverConfig::new("nowhere", moto_credentials(), layer.clone());
     config.endpoint = Some(format!("http://127.0.0.1:{port}"));
     let d = AwsDriver::connect(&config).await.expect("connect");
-    let err = d.list_vpcs(REGION).await.expect_err("nothing listens there");
+    let err = strato_cloud::Facet::<Vpc>::list(&d, REGION).await.expect_err("nothing listens there");
     assert_eq!(err.kind, CloudErrorKind::Transient, "{err}");
     assert!(!format!("{err:?}").contains("moto-test-secret"));
     let c = layer.counters(&RequestKey { provider: "aws", account: "nowhere".into(), region: REGION.into(), class: ApiClass::Describe });

@@ -77,12 +77,12 @@ async fn failing_listing_is_an_error_for_that_kind_and_region_only() {
     let cloud = cloud();
     let d = driver(cloud.clone(), Arc::new(RequestLayer::default()));
     cloud.fail_listing(ResourceKind::Vpc, REGION);
-    let err = d.list_vpcs(REGION).await.expect_err("injected failure");
+    let err = strato_cloud::facet::<Vpc>(d.as_ref()).expect("facet").list(REGION).await.expect_err("injected failure");
     assert_eq!(err.kind, CloudErrorKind::Other);
-    assert!(d.list_vpcs("fake-region-2").await.is_ok());
-    assert!(d.list_networks(REGION).await.is_ok());
+    assert!(strato_cloud::facet::<Vpc>(d.as_ref()).expect("facet").list("fake-region-2").await.is_ok());
+    assert!(strato_cloud::facet::<Network>(d.as_ref()).expect("facet").list(REGION).await.is_ok());
     cloud.clear_faults();
-    assert_eq!(d.list_vpcs(REGION).await.expect("after clearing").len(), 2);
+    assert_eq!(strato_cloud::facet::<Vpc>(d.as_ref()).expect("facet").list(REGION).await.expect("after clearing").len(), 2);
 }
 
 #[tokio::test]
@@ -91,13 +91,13 @@ async fn throttled_calls_are_retried_by_the_request_layer() {
     let layer = Arc::new(RequestLayer::new(RetryPolicy { max_attempts: 5, base_delay: std::time::Duration::from_millis(5), max_delay: std::time::Duration::from_millis(20) }));
     let d = driver(cloud.clone(), layer.clone());
     cloud.throttle_next(3);
-    let vpcs = d.list_vpcs(REGION).await.expect("retried past throttling");
+    let vpcs = strato_cloud::facet::<Vpc>(d.as_ref()).expect("facet").list(REGION).await.expect("retried past throttling");
     assert_eq!(vpcs.len(), 2);
     let c = layer.counters(&RequestKey { provider: "fake", account: "conformance".into(), region: REGION.into(), class: ApiClass::Describe });
     assert_eq!((c.throttles, c.retries, c.failures), (3, 3, 0));
 
     cloud.throttle_next(10);
-    let err = d.list_vpcs(REGION).await.expect_err("more throttling than attempts");
+    let err = strato_cloud::facet::<Vpc>(d.as_ref()).expect("facet").list(REGION).await.expect_err("more throttling than attempts");
     assert_eq!(err.kind, CloudErrorKind::Throttled);
 }
 
@@ -109,8 +109,8 @@ async fn same_seed_same_world() {
     b.populate(REGION, p).expect("populate");
     let layer = Arc::new(RequestLayer::default());
     let (da, db) = (driver(Arc::new(a), layer.clone()), driver(Arc::new(b), layer));
-    assert_eq!(da.list_servers(REGION).await.expect("a"), db.list_servers(REGION).await.expect("b"));
-    assert_eq!(da.list_disks(REGION).await.expect("a"), db.list_disks(REGION).await.expect("b"));
+    assert_eq!(strato_cloud::facet::<Server>(da.as_ref()).expect("facet").list(REGION).await.expect("a"), strato_cloud::facet::<Server>(db.as_ref()).expect("facet").list(REGION).await.expect("b"));
+    assert_eq!(strato_cloud::facet::<Disk>(da.as_ref()).expect("facet").list(REGION).await.expect("a"), strato_cloud::facet::<Disk>(db.as_ref()).expect("facet").list(REGION).await.expect("b"));
 }
 
 /// Every kind the fake can hold in bulk lists completely across many pages.
@@ -121,12 +121,12 @@ async fn every_kind_lists_beyond_one_page() {
     cloud.populate(REGION, p).expect("populate");
     let (layer, calls) = Fixture::recording_layer();
     let d = driver(Arc::new(cloud), layer);
-    assert_eq!(d.list_vpcs(REGION).await.expect("vpcs").len(), 7);
-    assert_eq!(d.list_networks(REGION).await.expect("networks").len(), 21);
-    assert_eq!(d.list_secgroups(REGION).await.expect("secgroups").len(), 14);
-    assert_eq!(d.list_servers(REGION).await.expect("servers").len(), 23);
-    assert_eq!(d.list_disks(REGION).await.expect("disks").len(), 17);
-    assert_eq!(d.list_elasticsearches(REGION).await.expect("es").len(), 11);
+    assert_eq!(strato_cloud::facet::<Vpc>(d.as_ref()).expect("facet").list(REGION).await.expect("vpcs").len(), 7);
+    assert_eq!(strato_cloud::facet::<Network>(d.as_ref()).expect("facet").list(REGION).await.expect("networks").len(), 21);
+    assert_eq!(strato_cloud::facet::<Secgroup>(d.as_ref()).expect("facet").list(REGION).await.expect("secgroups").len(), 14);
+    assert_eq!(strato_cloud::facet::<Server>(d.as_ref()).expect("facet").list(REGION).await.expect("servers").len(), 23);
+    assert_eq!(strato_cloud::facet::<Disk>(d.as_ref()).expect("facet").list(REGION).await.expect("disks").len(), 17);
+    assert_eq!(strato_cloud::facet::<Elasticsearch>(d.as_ref()).expect("facet").list(REGION).await.expect("es").len(), 11);
     let pages = |api: &str| calls.lock().unwrap_or_else(|p| p.into_inner()).iter().filter(|c| c.api == api).count();
     // ceil(n / 5) pages each.
     assert_eq!((pages("DescribeVpcs"), pages("DescribeSubnets"), pages("DescribeInstances"), pages("DescribeVolumes")), (2, 5, 5, 4));

@@ -7,7 +7,8 @@ mod common;
 
 use common::{wait_synced, Backend, TestApp};
 use serde_json::{json, Value};
-use strato_store::synced::{disks::DISKS, elasticsearches::ELASTICSEARCHES, servers::SERVERS, KindDef, ResourceId};
+use strato_cloud::ResourceKind;
+use strato_store::synced::{KindDef, ResourceId};
 
 const SERVER_STATUSES: &[&str] = &[
     "pending", "running", "starting", "stopping", "stopped", "rebooting", "changing_config", "deleting", "deleted", "error",
@@ -46,7 +47,7 @@ async fn tasks_total(t: &TestApp) -> u64 {
 
 /// Tries every case from every status outside its allowed set on one row.
 async fn forbidden_states_change_nothing(t: &TestApp, def: &'static KindDef, row: &Value, statuses: &[&str], cases: &[Case]) {
-    let plural = def.table;
+    let plural = def.plural;
     let id: ResourceId = row["id"].as_str().unwrap().parse().unwrap();
     let store = t.app.store().synced();
     let mut tried = 0;
@@ -97,7 +98,7 @@ async fn every_forbidden_action_is_a_409(backend: Backend) {
         case("change_config", "POST", "/change_config", json!({"sku": other_sku}), &["stopped", "change_config_failed"]),
         case("delete", "DELETE", "", json!(null), SERVER_SETTLED),
     ];
-    forbidden_states_change_nothing(&t, &SERVERS, &server, SERVER_STATUSES, &server_cases).await;
+    forbidden_states_change_nothing(&t, ResourceKind::Server.meta(), &server, SERVER_STATUSES, &server_cases).await;
 
     let size = disk["size_gb"].as_u64().unwrap() + 1;
     let server_name = server["name"].as_str().unwrap().to_string();
@@ -113,11 +114,11 @@ async fn every_forbidden_action_is_a_409(backend: Backend) {
             &["available", "error", "unknown", "create_failed", "attach_failed", "resize_failed", "delete_failed"],
         ),
     ];
-    forbidden_states_change_nothing(&t, &DISKS, &disk, DISK_STATUSES, &disk_cases).await;
+    forbidden_states_change_nothing(&t, ResourceKind::Disk.meta(), &disk, DISK_STATUSES, &disk_cases).await;
 
     let es = t.get(&format!("/elasticsearches?{region}"), &admin).await.assert_status(200)["elasticsearches"][0].clone();
     let es_cases = [case("delete", "DELETE", "", json!(null), &["available", "processing", "unknown", "delete_failed"])];
-    forbidden_states_change_nothing(&t, &ELASTICSEARCHES, &es, ES_STATUSES, &es_cases).await;
+    forbidden_states_change_nothing(&t, ResourceKind::Elasticsearch.meta(), &es, ES_STATUSES, &es_cases).await;
 }
 
 both_backends!(every_forbidden_action_is_a_409);

@@ -7,10 +7,15 @@
 
 use std::time::{Duration, Instant};
 
-use strato_store::synced::servers::SERVERS;
-use strato_store::synced::{networks::NETWORKS, secgroups::SECGROUPS, skus::SKUS, vpcs::VPCS, KindDef, ResourceId, Scope, SyncRow, Value};
+use strato_store::synced::{KindDef, ResourceId, Scope, SyncRow, Value};
 use strato_store::{NewCloudAccount, NewCloudRegion, NewProject, NewZone, SecretString, Store, StoreOptions, Visibility};
 use strato_types::{ListQuery, Provider, RegionStatus};
+
+const VPCS: &KindDef = <strato_cloud::Vpc as strato_cloud::Kind>::META;
+const NETWORKS: &KindDef = <strato_cloud::Network as strato_cloud::Kind>::META;
+const SECGROUPS: &KindDef = <strato_cloud::Secgroup as strato_cloud::Kind>::META;
+const SKUS: &KindDef = <strato_cloud::Sku as strato_cloud::Kind>::META;
+const SERVERS: &KindDef = <strato_cloud::Server as strato_cloud::Kind>::META;
 
 /// (label, list parameters, visibility)
 type Scenario = (&'static str, Vec<(&'static str, String)>, Visibility);

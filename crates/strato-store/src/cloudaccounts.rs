@@ -507,16 +507,16 @@ pub fn host_taken(existing: &CloudAccount) -> StoreError {
 /// What an account owns besides its resources.
 const ACCOUNT_LOG_TABLES: [&str; 3] = ["sync_history", "resource_changes", "sync_leases"];
 
-/// The synced kinds in purge order: the listed kinds in reverse sync order, then zones and
-/// regions. Derived from the kind list, so a new kind is purged without a line here.
+/// The synced kinds in purge order: every declared kind in reverse sync order (children
+/// before what they refer to, regions last). Derived from the kind list, so a new kind is
+/// purged without a line here.
 fn purged_kinds() -> impl Iterator<Item = &'static crate::synced::KindDef> {
-    use crate::synced::{listed_kinds, regions};
-    listed_kinds().iter().rev().copied().chain([&regions::ZONES, &regions::CLOUDREGIONS])
+    strato_cloud::kinds::all().iter().rev().map(|k| k.meta())
 }
 
 /// Tables that carry `cloudaccount_id` (tests and the purge check).
 pub(crate) fn account_tables() -> impl Iterator<Item = &'static str> {
-    purged_kinds().map(|def| def.table).chain(ACCOUNT_LOG_TABLES)
+    purged_kinds().map(|def| def.plural).chain(ACCOUNT_LOG_TABLES)
 }
 
 /// `delete`'s statements: each kind's child tables before the kind, then the logs.
@@ -526,10 +526,10 @@ fn purge_statements() -> Vec<String> {
         for child in def.children {
             out.push(format!(
                 "DELETE FROM {} WHERE {} IN (SELECT id FROM {} WHERE cloudaccount_id = $1)",
-                child.table, child.parent_column, def.table
+                child.table, child.parent_column, def.plural
             ));
         }
-        out.push(format!("DELETE FROM {} WHERE cloudaccount_id = $1", def.table));
+        out.push(format!("DELETE FROM {} WHERE cloudaccount_id = $1", def.plural));
     }
     out.extend(ACCOUNT_LOG_TABLES.iter().map(|table| format!("DELETE FROM {table} WHERE cloudaccount_id = $1")));
     out

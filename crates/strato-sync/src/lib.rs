@@ -2,7 +2,7 @@
 //!
 //! [`Reconciler::sync_account`] takes only the account id: it lists the account's regions,
 //! then syncs regions in parallel (bounded by [`SyncConfig::region_parallelism`]), and inside
-//! a region every kind in dependency order ([`kinds::REGION_KINDS`]). Each (account, region,
+//! a region every kind in dependency order ([`kinds::region_kinds`]). Each (account, region,
 //! kind) is a complete listing, a sorted merge by external id, and one transaction of batched
 //! writes; unchanged rows are not written. A failed listing leaves its rows untouched, and the
 //! kinds that depend on it in that region are skipped. One sync per (account, region) at a
@@ -25,7 +25,7 @@ use strato_types::CloudAccountId;
 
 pub use merge::ChangeOrigin;
 pub use pending::{pending_external_id, PendingResource};
-pub use run::{capability_names, NextAction, RefreshOutcome, RunStatus, ScopeReport, ScopeStatus, SyncOutcome};
+pub use run::{NextAction, RefreshOutcome, RunStatus, ScopeReport, ScopeStatus, SyncOutcome};
 
 /// What one sync run covers; the default is everything.
 #[derive(Debug, Clone, Default)]

@@ -159,7 +159,7 @@ pub fn changes(
     let old: HashMap<ResourceId, &StoredRow> = old.iter().map(|o| (o.id, o)).collect();
     let columns: Vec<&str> = def.synced_columns().map(|c| c.name).collect();
     let entry = |id: ResourceId, field: &str, old_value: Option<String>, new_value: Option<String>| ChangeEntry {
-        resource_kind: def.kind,
+        resource_kind: def.keyword(),
         resource_id: id,
         cloudaccount_id: Some(account),
         field: field.to_string(),

@@ -7,7 +7,10 @@ use strato_store::synced::operations::PENDING_PREFIX;
 use strato_store::synced::{Batch, ResourceId, Scope, SyncRow, Value};
 use strato_types::{CloudAccountId, ProjectId};
 
-use crate::kinds::{self, Desired, Resolver};
+use strato_cloud::kinds::desired;
+use strato_cloud::{Disk, Server};
+
+use crate::kinds::{Desired, Resolver};
 use crate::{Reconciler, SyncError};
 
 /// The snapshot of a resource about to be created, as the row should show it meanwhile.
@@ -26,8 +29,8 @@ impl PendingResource {
     }
     fn desired(&self, cx: &Resolver) -> Desired {
         match self {
-            PendingResource::Server(s) => kinds::server_row(s, cx),
-            PendingResource::Disk(d) => kinds::disk_row(d, cx),
+            PendingResource::Server(s) => desired::<Server>(s, cx),
+            PendingResource::Disk(d) => desired::<Disk>(d, cx),
         }
     }
 }
@@ -53,8 +56,8 @@ impl Reconciler {
         let synced = self.store.synced();
         let kind = resource.kind();
         let mut cx = Resolver::default();
-        for dep in kinds::depends_on(kind) {
-            let rows = synced.scan(kinds::def(*dep), account.id, Some(region_row.id)).await?;
+        for dep in kind.meta().depends_on {
+            let rows = synced.scan(dep.meta(), account.id, Some(region_row.id)).await?;
             cx.ids.insert(*dep, rows.into_iter().map(|r| (r.external_id, r.id)).collect());
         }
         let desired = resource.desired(&cx);
@@ -71,7 +74,7 @@ impl Reconciler {
             project_id: None,
         };
         let scope = Scope { cloudaccount_id: account.id, domain_id: account.domain_id, project_id: project, cloudregion_id: Some(region_row.id) };
-        synced.apply(kinds::def(kind), &scope, &Batch { inserts: vec![row], ..Batch::default() }).await?;
+        synced.apply(kind.meta(), &scope, &Batch { inserts: vec![row], ..Batch::default() }).await?;
         Ok(id)
     }
 }

@@ -185,12 +185,12 @@ impl Ctx {
     ) -> (ScopeReport, HashMap<String, strato_store::synced::ResourceId>) {
         let started = Instant::now();
         let requests_before = self.requests(region);
-        let def = kinds::def(kind);
+        let def = kind.meta();
         let mut rep = report(region, kind, ScopeStatus::Succeeded, None);
         // read the store while the cloud lists: the two overlap
         let synced = self.rec.store.synced();
         let (stored, listing) =
-            tokio::join!(synced.scan(def, self.account.id, region_id), kinds::list(self.conn.driver.as_ref(), kind, region, cx));
+            tokio::join!(synced.scan(def, self.account.id, region_id), strato_cloud::kinds::lookup(kind).list(self.conn.driver.as_ref(), region, cx));
         let stored = match stored {
             // rows of creates in progress (or failed) are the operation's, not the cloud's
             Ok(s) => s.into_iter().filter(|r| !is_pending(&r.external_id)).collect::<Vec<_>>(),
@@ -223,7 +223,7 @@ impl Ctx {
         let mut plan = merge::plan_with(desired, stored, None, self.request.full);
         // A row with a running operation belongs to that operation until it ends (its
         // transitional status must not be overwritten); the operation re-reads it itself.
-        match self.rec.store.tasks().busy_targets(def.kind).await {
+        match self.rec.store.tasks().busy_targets(def.keyword()).await {
             Ok(busy) if !busy.is_empty() => {
                 let before = plan.updates.len() + plan.removals.len();
                 plan.updates.retain(|u| !busy.contains(&u.id.to_string()));
@@ -261,7 +261,7 @@ impl Ctx {
     }
 
     async fn write(&self, kind: ResourceKind, region_id: Option<CloudRegionId>, plan: merge::Plan) -> Result<(), SyncError> {
-        let def = kinds::def(kind);
+        let def = kind.meta();
         let synced = self.rec.store.synced();
         let ids: Vec<_> = plan.updates.iter().map(|u| u.id).collect();
         let old = if ids.is_empty() { Vec::new() } else { synced.load(def, &ids).await? };
@@ -315,12 +315,12 @@ impl Ctx {
                 return vec![rep];
             }
         }
-        let mut cx = Resolver::default();
+        let mut cx = Resolver::for_provider(self.conn.driver.provider());
         let mut failed: HashSet<ResourceKind> = HashSet::new();
         let mut out = Vec::new();
-        for &kind in kinds::REGION_KINDS {
+        for &kind in kinds::region_kinds() {
             if !self.request.covers(kind) {
-                match self.rec.store.synced().scan(kinds::def(kind), self.account.id, Some(region_id)).await {
+                match self.rec.store.synced().scan(kind.meta(), self.account.id, Some(region_id)).await {
                     Ok(rows) => {
                         cx.ids.insert(kind, rows.into_iter().map(|r| (r.external_id, r.id)).collect());
                     }
@@ -331,7 +331,7 @@ impl Ctx {
                 }
                 continue;
             }
-            let rep = if let Some(dep) = kinds::depends_on(kind).iter().find(|d| failed.contains(d)) {
+            let rep = if let Some(dep) = kind.meta().depends_on.iter().find(|d| failed.contains(d)) {
                 failed.insert(kind);
                 report(&region, kind, ScopeStatus::Skipped, Some(format!("{dep} failed in this region")))
             } else {
@@ -426,7 +426,7 @@ pub(crate) async fn sync_account(
     let mut scopes = Vec::new();
     if ctx.request.regions.is_empty() && ctx.request.covers(ResourceKind::CloudRegion) {
         let rep = if leases.acquire(account_id, "", &ctx.lease_owner(), cfg.lease_ttl).await? {
-            let (rep, _) = ctx.sync_kind(ResourceKind::CloudRegion, "", None, &Resolver::default()).await;
+            let (rep, _) = ctx.sync_kind(ResourceKind::CloudRegion, "", None, &Resolver::for_provider(ctx.conn.driver.provider())).await;
             leases.release(account_id, "", &ctx.lease_owner()).await?;
             rep
         } else {
@@ -436,7 +436,7 @@ pub(crate) async fn sync_account(
         ctx.finished(&rep).await;
         scopes.push(rep);
     }
-    let regions = rec.store.synced().scan(kinds::def(ResourceKind::CloudRegion), account_id, None).await?;
+    let regions = rec.store.synced().scan(ResourceKind::CloudRegion.meta(), account_id, None).await?;
     let mut regions: Vec<(String, CloudRegionId)> = regions
         .into_iter()
         .filter(|r| ctx.request.regions.is_empty() || ctx.request.regions.contains(&r.external_id))
@@ -486,7 +486,7 @@ async fn record_contact(ctx: &Ctx, rep: &ScopeReport) -> Result<(), SyncError> {
     let accounts = ctx.rec.store.cloudaccounts();
     match (&rep.status, &rep.error) {
         (ScopeStatus::Succeeded, _) => {
-            let caps = capability_names(ctx.conn.driver.capabilities());
+            let caps = strato_cloud::kinds::capability_names(ctx.conn.driver.as_ref());
             accounts.record_contact(ctx.account.id, Ok(&caps)).await?;
         }
         (ScopeStatus::Failed, Some(error)) => accounts.record_contact(ctx.account.id, Err(error)).await?,
@@ -495,15 +495,9 @@ async fn record_contact(ctx: &Ctx, rep: &ScopeReport) -> Result<(), SyncError> {
     Ok(())
 }
 
-/// Capability names as the API shows them (`server_lifecycle`, ...).
-pub fn capability_names(caps: strato_cloud::CapabilitySet) -> Vec<String> {
-    caps.iter()
-        .filter_map(|c| serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_string)))
-        .collect()
-}
 
 fn order(kind: ResourceKind) -> usize {
-    kinds::REGION_KINDS.iter().position(|k| *k == kind).map(|p| p + 1).unwrap_or(0)
+    kinds::region_kinds().iter().position(|k| *k == kind).map(|p| p + 1).unwrap_or(0)
 }
 
 pub(crate) async fn refresh_one(
@@ -529,15 +523,15 @@ pub(crate) async fn refresh_one(
     };
     let synced = rec.store.synced();
     // references resolve against what the store holds for this region
-    let mut cx = Resolver::default();
-    for dep in kinds::depends_on(kind) {
-        let rows = synced.scan(kinds::def(*dep), account_id, Some(region_row.id)).await?;
+    let mut cx = Resolver::for_provider(ctx.conn.driver.provider());
+    for dep in kind.meta().depends_on {
+        let rows = synced.scan(dep.meta(), account_id, Some(region_row.id)).await?;
         cx.ids.insert(*dep, rows.into_iter().map(|r| (r.external_id, r.id)).collect());
     }
-    let mut stored = synced.scan(kinds::def(kind), account_id, Some(region_row.id)).await?;
+    let mut stored = synced.scan(kind.meta(), account_id, Some(region_row.id)).await?;
     stored.retain(|r| !is_pending(&r.external_id));
     let had = stored.iter().any(|s| s.external_id == external_id);
-    let desired = match kinds::get(ctx.conn.driver.as_ref(), kind, region, external_id, &cx).await {
+    let desired = match strato_cloud::kinds::lookup(kind).get(ctx.conn.driver.as_ref(), region, external_id, &cx).await {
         Ok(d) => vec![d],
         Err(e) if e.is_not_found() => vec![],
         Err(e) => return Err(SyncError::Cloud(e)),

@@ -14,7 +14,6 @@ use moto::*;
 use serde_json::json;
 use strato_cloud::ResourceKind as K;
 use strato_store::synced::{ChangeSource, SyncScopeStatus};
-use strato_sync::kinds::def;
 use strato_sync::{Reconciler, RunStatus, ScopeReport, ScopeStatus, SyncConfig, SyncOutcome};
 use strato_types::CloudAccountId;
 
@@ -41,7 +40,7 @@ async fn estate_is_mirrored(env: Env, paged: bool) {
     let outcome = rec.sync_account(account).await.expect("sync");
     assert_eq!(outcome.status, RunStatus::Succeeded, "{:#?}", not_ok(&outcome));
     let regions: BTreeSet<String> =
-        env.store.synced().scan(def(K::CloudRegion), account, None).await.expect("regions").into_iter().map(|r| r.external_id).collect();
+        env.store.synced().scan(K::CloudRegion.meta(), account, None).await.expect("regions").into_iter().map(|r| r.external_id).collect();
     assert_eq!(regions, REGIONS.iter().map(|r| r.to_string()).collect(), "only the account's regions are kept");
     assert_mirrors(&env.store, account, &inv).await;
     assert_eq!(counts(&outcome, EAST, K::Server), (140, 0, 0));
@@ -351,7 +350,7 @@ async fn check_replicas(env: &Env, account: CloudAccountId, runs: &[SyncOutcome;
     assert_mirrors(&env.store, account, inv).await;
     for (kind, key) in KINDS {
         let cloud: usize = REGIONS.iter().map(|r| inv.ids(r, key).len()).sum();
-        assert_eq!(env.store.synced().count(def(kind), account).await.expect("count") as usize, cloud, "{kind} rows, both regions");
+        assert_eq!(env.store.synced().count(kind.meta(), account).await.expect("count") as usize, cloud, "{kind} rows, both regions");
     }
     for scope in ["", EAST, WEST] {
         assert_eq!(env.store.sync_leases().holder(account, scope).await.expect("lease"), None, "lease {scope:?} released");

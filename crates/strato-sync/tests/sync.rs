@@ -8,18 +8,19 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use common::{cloud, driver, reconciler, Env, SMALL};
+use strato_cloud::kinds;
 use strato_cloud::*;
 use strato_provider_fake::FakeCloud;
-use strato_store::synced::{servers::SERVER_SECGROUPS, ChangeSource};
-use strato_sync::kinds::{def, REGION_KINDS};
+use strato_store::synced::ChangeSource;
+use strato_sync::kinds::region_kinds;
 use strato_sync::{ChangeOrigin, RefreshOutcome, RunStatus, ScopeStatus};
 use strato_types::{CloudAccountId, CloudRegionId};
 
 const REGIONS: [&str; 2] = ["fake-region-1", "fake-region-2"];
 
 async fn cloud_ids(d: &dyn CloudDriver, kind: ResourceKind, region: &str) -> BTreeSet<String> {
-    let cx = strato_sync::kinds::Resolver::default();
-    strato_sync::kinds::list(d, kind, region, &cx).await.expect("list").into_iter().map(|x| x.external_id).collect()
+    let cx = strato_sync::kinds::Resolver::for_provider(d.provider());
+    kinds::lookup(kind).list(d, region, &cx).await.expect("list").into_iter().map(|x| x.external_id).collect()
 }
 
 async fn region_id(env: &Env, account: CloudAccountId, region: &str) -> CloudRegionId {
@@ -28,14 +29,14 @@ async fn region_id(env: &Env, account: CloudAccountId, region: &str) -> CloudReg
 
 async fn store_ids(env: &Env, account: CloudAccountId, kind: ResourceKind, region: &str) -> BTreeSet<String> {
     let rid = region_id(env, account, region).await;
-    env.store.synced().scan(def(kind), account, Some(rid)).await.expect("scan").into_iter().map(|r| r.external_id).collect()
+    env.store.synced().scan(kind.meta(), account, Some(rid)).await.expect("scan").into_iter().map(|r| r.external_id).collect()
 }
 
 /// The store holds exactly what the cloud lists, kind by kind, region by region.
 async fn assert_mirrors(env: &Env, account: CloudAccountId, cloud: &Arc<FakeCloud>) {
     let d = driver(cloud);
     for region in REGIONS {
-        for kind in REGION_KINDS {
+        for kind in region_kinds() {
             assert_eq!(store_ids(env, account, *kind, region).await, cloud_ids(&d, *kind, region).await, "{kind} in {region}");
         }
     }
@@ -44,8 +45,8 @@ async fn assert_mirrors(env: &Env, account: CloudAccountId, cloud: &Arc<FakeClou
 /// Sum of updated_at over every synced table: unchanged iff no row was written.
 async fn fingerprint(env: &Env, account: CloudAccountId) -> Vec<(i64, String)> {
     let mut out = Vec::new();
-    for kind in std::iter::once(&ResourceKind::CloudRegion).chain(REGION_KINDS) {
-        let d = def(*kind);
+    for kind in std::iter::once(&ResourceKind::CloudRegion).chain(region_kinds()) {
+        let d = kind.meta();
         let rows = env.store.synced().scan(d, account, None).await;
         let rows = match rows {
             Ok(r) => r,
@@ -62,7 +63,7 @@ async fn fingerprint(env: &Env, account: CloudAccountId) -> Vec<(i64, String)> {
         for row in env.store.synced().load(d, &ids).await.expect("load") {
             out.push((0, format!("{}:{:?}:{:?}", row.external_id, row.values, row.children)));
         }
-        out.push((env.store.synced().count(d, account).await.expect("count"), d.table.to_string()));
+        out.push((env.store.synced().count(d, account).await.expect("count"), d.plural.to_string()));
     }
     out.sort();
     out
@@ -72,8 +73,8 @@ both!(first_sync_mirrors_the_cloud, |env: Env| async move {
     let cloud = cloud(SMALL);
     let d = driver(&cloud);
     // some attachments, so server_disks has rows
-    let servers = d.list_servers("fake-region-1").await.expect("servers");
-    let disks = d.list_disks("fake-region-1").await.expect("disks");
+    let servers = Facet::<Server>::list(&d, "fake-region-1").await.expect("servers");
+    let disks = Facet::<Disk>::list(&d, "fake-region-1").await.expect("disks");
     let mut free: Vec<_> = disks.iter().filter(|x| x.server_id.is_none()).collect();
     let mut attached_now = 0;
     for s in &servers {
@@ -84,33 +85,33 @@ both!(first_sync_mirrors_the_cloud, |env: Env| async move {
         }
     }
     assert!(attached_now >= 5);
-    let servers = d.list_servers("fake-region-1").await.expect("servers");
+    let servers = Facet::<Server>::list(&d, "fake-region-1").await.expect("servers");
     let account = env.account("a1").await;
     let rec = reconciler(&env.store, &cloud, None);
     let outcome = rec.sync_account(account).await.expect("sync");
     assert_eq!(outcome.status, RunStatus::Succeeded, "{:?}", outcome.scopes);
     assert_mirrors(&env, account, &cloud).await;
-    assert_eq!(env.store.synced().count(def(ResourceKind::CloudRegion), account).await.unwrap(), 2);
+    assert_eq!(env.store.synced().count(ResourceKind::CloudRegion.meta(), account).await.unwrap(), 2);
     let attached: i64 = env
         .store
         .synced()
-        .count_children(def(ResourceKind::Server), &strato_store::synced::servers::SERVER_DISKS, account)
+        .count_children(ResourceKind::Server.meta(), &ResourceKind::Server.meta().children[0], account)
         .await
         .unwrap();
     let cloud_attached: usize = servers.iter().map(|s| s.disks.len()).sum::<usize>();
     assert_eq!(attached as usize, cloud_attached, "attachments");
-    let links = env.store.synced().count_children(def(ResourceKind::Server), &SERVER_SECGROUPS, account).await.unwrap();
+    let links = env.store.synced().count_children(ResourceKind::Server.meta(), &ResourceKind::Server.meta().children[1], account).await.unwrap();
     assert_eq!(links, 60, "every fake server is in one security group");
     let rules = env
         .store
         .synced()
-        .count_children(def(ResourceKind::Secgroup), &strato_store::synced::secgroups::SECGROUP_RULES, account)
+        .count_children(ResourceKind::Secgroup.meta(), &ResourceKind::Secgroup.meta().children[0], account)
         .await
         .unwrap();
     assert!(rules > 0);
     // history: one row per (region, kind) plus the regions row
     let history = env.store.synced().history(account, 100).await.unwrap();
-    assert_eq!(history.len(), 1 + 2 * REGION_KINDS.len());
+    assert_eq!(history.len(), 1 + 2 * region_kinds().len());
     assert!(history.iter().any(|h| h.kind == "server" && h.added == 30 && h.cloud_requests > 0));
     // tags and project: the account's default project
     let acc = env.store.cloudaccounts().get(account).await.unwrap();
@@ -140,15 +141,15 @@ both!(out_of_band_changes_are_followed_and_logged, |env: Env| async move {
     let rec = reconciler(&env.store, &cloud, None);
     rec.sync_account(account).await.expect("sync");
     let r1 = "fake-region-1";
-    let servers = d.list_servers(r1).await.unwrap();
+    let servers = Facet::<Server>::list(&d, r1).await.unwrap();
     let running = servers.iter().find(|s| s.status == ServerStatus::Running).unwrap().base.external_id.clone();
     let doomed = servers.iter().rev().find(|s| s.base.external_id != running).unwrap().base.external_id.clone();
-    d.stop_server(r1, &running).await.unwrap();
-    d.delete_server(r1, &doomed).await.unwrap();
+    Facet::<Server>::act(&d, r1, &running, "stop").await.unwrap();
+    Facet::<Server>::act(&d, r1, &doomed, "delete").await.unwrap();
     let mut tags = Tags::new();
     tags.insert("env".into(), "prod".into());
     d.set_tags(r1, ResourceKind::Server, &running, &tags, false).await.unwrap();
-    let disk = d.list_disks(r1).await.unwrap().into_iter().find(|x| x.server_id.is_none()).unwrap();
+    let disk = Facet::<Disk>::list(&d, r1).await.unwrap().into_iter().find(|x| x.server_id.is_none()).unwrap();
     d.resize_disk(r1, &disk.base.external_id, disk.size_gb + 10).await.unwrap();
     let created = d
         .create_server(r1, &ServerCreate { name: "new-vm".into(), instance_type: "fake.small".into(), image_id: "fake-img-debian-12".into(), ..Default::default() })
@@ -163,24 +164,24 @@ both!(out_of_band_changes_are_followed_and_logged, |env: Env| async move {
     assert!(store_ids(&env, account, ResourceKind::Server, r1).await.contains(&created.base.external_id));
 
     let rid = region_id(&env, account, r1).await;
-    let rows = env.store.synced().scan(def(ResourceKind::Server), account, Some(rid)).await.unwrap();
+    let rows = env.store.synced().scan(ResourceKind::Server.meta(), account, Some(rid)).await.unwrap();
     let stopped = rows.iter().find(|r| r.external_id == running).unwrap();
     let log = env.store.synced().changes("server", stopped.id).await.unwrap();
     assert!(log.iter().all(|c| c.source == ChangeSource::Sync));
     assert!(log.iter().any(|c| c.field == "status" && c.old_value.as_deref() == Some("running") && c.new_value.as_deref() == Some("stopped")), "{log:?}");
     assert!(log.iter().any(|c| c.field == "power_state"));
     assert!(log.iter().any(|c| c.field == "tags" && c.new_value.as_deref().is_some_and(|v| v.contains("prod"))));
-    let drows = env.store.synced().scan(def(ResourceKind::Disk), account, Some(rid)).await.unwrap();
+    let drows = env.store.synced().scan(ResourceKind::Disk.meta(), account, Some(rid)).await.unwrap();
     let resized = drows.iter().find(|r| r.external_id == disk.base.external_id).unwrap();
     let dlog = env.store.synced().changes("disk", resized.id).await.unwrap();
     assert!(dlog.iter().any(|c| c.field == "size_gb" && c.new_value == Some((disk.size_gb + 10).to_string())), "{dlog:?}");
     assert!(env.store.synced().count_changes(account).await.unwrap() >= 5);
 
     // targeted re-read
-    d.start_server(r1, &running).await.unwrap();
+    Facet::<Server>::act(&d, r1, &running, "start").await.unwrap();
     assert_eq!(rec.refresh_one(account, r1, ResourceKind::Server, &running, ChangeOrigin::user("tester")).await.unwrap(), RefreshOutcome::Updated);
     assert_eq!(rec.refresh_one(account, r1, ResourceKind::Server, &running, ChangeOrigin::user("tester")).await.unwrap(), RefreshOutcome::Unchanged);
-    d.delete_server(r1, &running).await.unwrap();
+    Facet::<Server>::act(&d, r1, &running, "delete").await.unwrap();
     assert_eq!(rec.refresh_one(account, r1, ResourceKind::Server, &running, ChangeOrigin::user("tester")).await.unwrap(), RefreshOutcome::Removed);
     assert!(!store_ids(&env, account, ResourceKind::Server, r1).await.contains(&running));
     assert_mirrors(&env, account, &cloud).await;
@@ -194,11 +195,11 @@ both!(failed_listing_keeps_rows_and_other_region_syncs, |env: Env| async move {
     rec.sync_account(account).await.expect("sync");
     let (r1, r2) = ("fake-region-1", "fake-region-2");
     let kept = store_ids(&env, account, ResourceKind::Server, r1).await;
-    for s in d.list_servers(r1).await.unwrap().iter().take(10) {
-        d.delete_server(r1, &s.base.external_id).await.unwrap();
+    for s in Facet::<Server>::list(&d, r1).await.unwrap().iter().take(10) {
+        Facet::<Server>::act(&d, r1, &s.base.external_id, "delete").await.unwrap();
     }
-    for s in d.list_servers(r2).await.unwrap().iter().take(3) {
-        d.delete_server(r2, &s.base.external_id).await.unwrap();
+    for s in Facet::<Server>::list(&d, r2).await.unwrap().iter().take(3) {
+        Facet::<Server>::act(&d, r2, &s.base.external_id, "delete").await.unwrap();
     }
     cloud.fail_listing(ResourceKind::Server, r1);
     let outcome = rec.sync_account(account).await.expect("sync");
@@ -225,7 +226,7 @@ both!(failed_listing_keeps_rows_and_other_region_syncs, |env: Env| async move {
     assert_eq!(store_ids(&env, account, ResourceKind::Server, r1).await, cloud_ids(&d, ResourceKind::Server, r1).await);
 });
 
-/// Lists every vpc twice.
+/// Lists every vpc twice; every other kind is the wrapped driver's.
 struct Doubling(Arc<dyn CloudDriver>);
 
 #[async_trait]
@@ -236,35 +237,21 @@ impl CloudDriver for Doubling {
     fn capabilities(&self) -> CapabilitySet {
         self.0.capabilities()
     }
-    async fn list_regions(&self) -> CloudResult<Vec<ExtCloudRegion>> {
-        self.0.list_regions().await
+    fn facet(&self, kind: ResourceKind) -> Option<Box<dyn ErasedFacet + '_>> {
+        if kind == ResourceKind::Vpc {
+            return Some(Box::new(kinds::Typed::<Vpc, _>::new(self)));
+        }
+        self.0.facet(kind)
     }
-    async fn list_zones(&self, r: &str) -> CloudResult<Vec<ExtZone>> {
-        self.0.list_zones(r).await
-    }
-    async fn list_skus(&self, r: &str) -> CloudResult<Vec<ExtSku>> {
-        self.0.list_skus(r).await
-    }
-    async fn list_vpcs(&self, r: &str) -> CloudResult<Vec<ExtVpc>> {
-        let mut v = self.0.list_vpcs(r).await?;
+}
+
+#[async_trait]
+impl Facet<Vpc> for Doubling {
+    async fn list(&self, r: &str) -> CloudResult<Vec<ExtVpc>> {
+        let mut v = facet::<Vpc>(self.0.as_ref())?.list(r).await?;
         let copy = v.clone();
         v.extend(copy);
         Ok(v)
-    }
-    async fn list_networks(&self, r: &str) -> CloudResult<Vec<ExtNetwork>> {
-        self.0.list_networks(r).await
-    }
-    async fn list_secgroups(&self, r: &str) -> CloudResult<Vec<ExtSecgroup>> {
-        self.0.list_secgroups(r).await
-    }
-    async fn list_disks(&self, r: &str) -> CloudResult<Vec<ExtDisk>> {
-        self.0.list_disks(r).await
-    }
-    async fn list_servers(&self, r: &str) -> CloudResult<Vec<ExtServer>> {
-        self.0.list_servers(r).await
-    }
-    async fn list_elasticsearches(&self, r: &str) -> CloudResult<Vec<ExtElasticsearch>> {
-        self.0.list_elasticsearches(r).await
     }
 }
 
@@ -299,7 +286,7 @@ both!(names_stay_unique_with_a_suffix, |env: Env| async move {
     rec.sync_account(account).await.expect("sync");
     let rid = region_id(&env, account, r1).await;
     let names: BTreeSet<String> =
-        env.store.synced().scan(def(ResourceKind::Server), account, Some(rid)).await.unwrap().into_iter().map(|r| r.name).collect();
+        env.store.synced().scan(ResourceKind::Server.meta(), account, Some(rid)).await.unwrap().into_iter().map(|r| r.name).collect();
     assert!(names.contains("twin") && names.contains("twin-1"), "{names:?}");
     assert_eq!(rec.sync_account(account).await.unwrap().totals(), (0, 0, 0), "suffixed names are stable");
 });
@@ -360,9 +347,9 @@ both!(rows_with_running_operations_are_left_alone, |env: Env| async move {
     rec.sync_account(account).await.expect("sync");
     let r1 = "fake-region-1";
     let rid = region_id(&env, account, r1).await;
-    let servers = d.list_servers(r1).await.unwrap();
+    let servers = Facet::<Server>::list(&d, r1).await.unwrap();
     let (busy, doomed) = (servers[0].base.external_id.clone(), servers[1].base.external_id.clone());
-    let rows = env.store.synced().scan(def(ResourceKind::Server), account, Some(rid)).await.unwrap();
+    let rows = env.store.synced().scan(ResourceKind::Server.meta(), account, Some(rid)).await.unwrap();
     let busy_row = rows.iter().find(|r| r.external_id == busy).unwrap().clone();
     let doomed_row = rows.iter().find(|r| r.external_id == doomed).unwrap().clone();
     // An operation is under way on both rows (a queued task each; no engine runs it).
@@ -374,10 +361,10 @@ both!(rows_with_running_operations_are_left_alone, |env: Env| async move {
     let mut tags = Tags::new();
     tags.insert("env".into(), "changed".into());
     d.set_tags(r1, ResourceKind::Server, &busy, &tags, false).await.unwrap();
-    d.delete_server(r1, &doomed).await.unwrap();
+    Facet::<Server>::act(&d, r1, &doomed, "delete").await.unwrap();
     let outcome = rec.sync_account(account).await.expect("resync");
     assert_eq!(outcome.status, RunStatus::Succeeded, "{:?}", outcome.scopes);
-    let after = env.store.synced().scan(def(ResourceKind::Server), account, Some(rid)).await.unwrap();
+    let after = env.store.synced().scan(ResourceKind::Server.meta(), account, Some(rid)).await.unwrap();
     let kept = after.iter().find(|r| r.external_id == busy).expect("busy row kept");
     assert_eq!(kept.sync_hash, busy_row.sync_hash, "sync overwrote a row whose operation is running");
     assert!(after.iter().any(|r| r.external_id == doomed), "sync removed a row whose operation is running");
@@ -391,10 +378,10 @@ both!(a_request_limits_regions_and_kinds, |env: Env| async move {
     rec.sync_account(account).await.expect("sync");
     let (r1, r2) = ("fake-region-1", "fake-region-2");
     for region in [r1, r2] {
-        let s = d.list_servers(region).await.unwrap()[0].base.external_id.clone();
-        d.delete_server(region, &s).await.unwrap();
-        let disk = d.list_disks(region).await.unwrap().into_iter().find(|x| x.server_id.is_none()).unwrap();
-        d.delete_disk(region, &disk.base.external_id).await.unwrap();
+        let s = Facet::<Server>::list(&d, region).await.unwrap()[0].base.external_id.clone();
+        Facet::<Server>::act(&d, region, &s, "delete").await.unwrap();
+        let disk = Facet::<Disk>::list(&d, region).await.unwrap().into_iter().find(|x| x.server_id.is_none()).unwrap();
+        Facet::<Disk>::act(&d, region, &disk.base.external_id, "delete").await.unwrap();
     }
     let request = strato_sync::SyncRequest { regions: vec![r2.into()], kinds: vec![ResourceKind::Server], full: false };
     let outcome = rec.sync(account, strato_store::synced::SyncRunId::new(), request, None).await.expect("sync");
@@ -429,7 +416,7 @@ both!(project_rules_place_new_rows_by_tag, |env: Env| async move {
     env.store.cloudaccounts().update(account, update).await.unwrap();
     env.store.projects().delete(gone).await.unwrap();
 
-    let servers = d.list_servers(r1).await.unwrap();
+    let servers = Facet::<Server>::list(&d, r1).await.unwrap();
     let ids: Vec<String> = servers.iter().take(4).map(|s| s.base.external_id.clone()).collect();
     let tag = |k: &str, v: &str| Tags::from([(k.to_string(), v.to_string())]);
     d.set_tags(r1, ResourceKind::Server, &ids[0], &tag("team", "blue"), false).await.unwrap();
@@ -444,9 +431,9 @@ both!(project_rules_place_new_rows_by_tag, |env: Env| async move {
     let project_of = |external_id: String| {
         let env = &env;
         async move {
-            let rows = env.store.synced().scan(def(ResourceKind::Server), account, Some(rid)).await.unwrap();
+            let rows = env.store.synced().scan(ResourceKind::Server.meta(), account, Some(rid)).await.unwrap();
             let row = rows.into_iter().find(|r| r.external_id == external_id).expect("row");
-            env.store.synced().get(def(ResourceKind::Server), row.id).await.unwrap().common.project_id
+            env.store.synced().get(ResourceKind::Server.meta(), row.id).await.unwrap().common.project_id
         }
     };
     assert_eq!(project_of(ids[0].clone()).await, blue, "team=blue matches the second rule");

@@ -1,6 +1,6 @@
 //! Strato's shared vocabulary: typed ids, status enums, list parameters and the filter
-//! grammar, the synced kinds the API serves (`kinds`), and (in `api`) the REST views and
-//! inputs. Pure data; no I/O.
+//! grammar, and (in `api`) the REST views and inputs. Pure data; no I/O. (The resource kinds are
+//! declared in `strato-cloud`'s `kinds`.)
 
 // Lets the exported macros name this crate the same way inside and outside it.
 extern crate self as strato_types;
@@ -16,7 +16,6 @@ pub mod __private {
 pub mod enums;
 pub mod filter;
 pub mod ids;
-pub mod kinds;
 pub mod list;
 
 pub mod api;

@@ -1,6 +1,7 @@
 //! Disks (EBS volumes).
 
 use aws_sdk_ec2::types::{ResourceType, TagSpecification, Volume, VolumeState, VolumeType};
+use async_trait::async_trait;
 use strato_cloud::*;
 
 use crate::client::{ec2_tag_list, ec2_tags, input_error, to_chrono};
@@ -139,5 +140,22 @@ impl AwsDriver {
     pub(crate) async fn disk_delete(&self, region: &str, disk_id: &str) -> CloudResult<()> {
         let ec2 = self.c.ec2(region);
         self.c.call(region, ApiClass::Mutate, "DeleteVolume", || ec2.delete_volume().volume_id(disk_id).send()).await.map(|_| ())
+    }
+}
+
+#[async_trait]
+impl Facet<strato_cloud::Disk> for AwsDriver {
+    async fn list(&self, region: &str) -> CloudResult<Vec<ExtDisk>> {
+        self.disks(region, None).await
+    }
+    async fn get(&self, region: &str, id: &str) -> CloudResult<ExtDisk> {
+        self.disks(region, Some(id)).await?.pop().ok_or_else(|| gone("disk", id))
+    }
+    fn verbs(&self) -> &'static [&'static str] {
+        &["delete"]
+    }
+    /// Only `delete`: the erased facet refuses verbs not in `verbs()`.
+    async fn act(&self, region: &str, id: &str, _verb: &str) -> CloudResult<()> {
+        self.disk_delete(region, id).await
     }
 }

@@ -2,6 +2,7 @@
 //! the bare domain name.
 
 use aws_sdk_opensearch::types::DomainStatus;
+use async_trait::async_trait;
 use strato_cloud::*;
 
 use crate::{log_pages, AwsDriver};
@@ -122,5 +123,22 @@ impl AwsDriver {
             self.c.call(region, ApiClass::Mutate, "AddTags", || os.add_tags().arn(&arn).set_tag_list(Some(list.clone())).send()).await?;
         }
         Ok(())
+    }
+}
+
+#[async_trait]
+impl Facet<strato_cloud::Elasticsearch> for AwsDriver {
+    async fn list(&self, region: &str) -> CloudResult<Vec<ExtElasticsearch>> {
+        self.elasticsearches(region).await
+    }
+    async fn get(&self, region: &str, id: &str) -> CloudResult<ExtElasticsearch> {
+        self.elasticsearch(region, id).await
+    }
+    fn verbs(&self) -> &'static [&'static str] {
+        &["delete"]
+    }
+    /// Only `delete`: the erased facet refuses verbs not in `verbs()`.
+    async fn act(&self, region: &str, id: &str, _verb: &str) -> CloudResult<()> {
+        self.elasticsearch_delete(region, id).await
     }
 }

@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use strato_cloud::*;
+use strato_cloud::facets;
 
 pub use client::{classify, DEFAULT_REGION};
 pub use image::AwsImage;
@@ -58,9 +59,6 @@ pub fn register(registry: &mut ProviderRegistry) -> CloudResult<()> {
 impl Provider for AwsProvider {
     fn name(&self) -> &'static str {
         PROVIDER
-    }
-    fn capabilities(&self) -> CapabilitySet {
-        capabilities()
     }
     fn credential_fields(&self) -> &'static [CredentialField] {
         CREDENTIAL_FIELDS
@@ -100,62 +98,14 @@ impl CloudDriver for AwsDriver {
     fn capabilities(&self) -> CapabilitySet {
         capabilities()
     }
-    async fn list_regions(&self) -> CloudResult<Vec<ExtCloudRegion>> {
-        self.regions().await
-    }
-    async fn list_zones(&self, region: &str) -> CloudResult<Vec<ExtZone>> {
-        self.zones(region).await
-    }
-    async fn list_skus(&self, region: &str) -> CloudResult<Vec<ExtSku>> {
-        self.skus(region).await
-    }
-    async fn list_vpcs(&self, region: &str) -> CloudResult<Vec<ExtVpc>> {
-        self.vpcs(region, None).await
-    }
-    async fn get_vpc(&self, region: &str, id: &str) -> CloudResult<ExtVpc> {
-        self.vpcs(region, Some(id)).await?.pop().ok_or_else(|| gone("vpc", id))
-    }
-    async fn list_networks(&self, region: &str) -> CloudResult<Vec<ExtNetwork>> {
-        self.networks(region, None).await
-    }
-    async fn get_network(&self, region: &str, id: &str) -> CloudResult<ExtNetwork> {
-        self.networks(region, Some(id)).await?.pop().ok_or_else(|| gone("network", id))
-    }
-    async fn list_secgroups(&self, region: &str) -> CloudResult<Vec<ExtSecgroup>> {
-        self.secgroups(region, None).await
-    }
-    async fn get_secgroup(&self, region: &str, id: &str) -> CloudResult<ExtSecgroup> {
-        self.secgroups(region, Some(id)).await?.pop().ok_or_else(|| gone("secgroup", id))
-    }
-    async fn list_servers(&self, region: &str) -> CloudResult<Vec<ExtServer>> {
-        self.servers(region, None).await
-    }
-    async fn get_server(&self, region: &str, id: &str) -> CloudResult<ExtServer> {
-        self.servers(region, Some(id)).await?.pop().ok_or_else(|| gone("server", id))
+    fn facet(&self, kind: ResourceKind) -> Option<Box<dyn ErasedFacet + '_>> {
+        facets!(self, kind, [CloudRegion, Zone, Sku, Vpc, Network, Secgroup, Disk, Server, Elasticsearch])
     }
     async fn create_server(&self, region: &str, input: &ServerCreate) -> CloudResult<ExtServer> {
         self.server_create(region, input).await
     }
-    async fn start_server(&self, region: &str, id: &str) -> CloudResult<()> {
-        self.server_start(region, id).await
-    }
-    async fn stop_server(&self, region: &str, id: &str) -> CloudResult<()> {
-        self.server_stop(region, id).await
-    }
-    async fn restart_server(&self, region: &str, id: &str) -> CloudResult<()> {
-        self.server_restart(region, id).await
-    }
-    async fn delete_server(&self, region: &str, id: &str) -> CloudResult<()> {
-        self.server_delete(region, id).await
-    }
     async fn change_server_config(&self, region: &str, id: &str, instance_type: &str) -> CloudResult<()> {
         self.server_change_config(region, id, instance_type).await
-    }
-    async fn list_disks(&self, region: &str) -> CloudResult<Vec<ExtDisk>> {
-        self.disks(region, None).await
-    }
-    async fn get_disk(&self, region: &str, id: &str) -> CloudResult<ExtDisk> {
-        self.disks(region, Some(id)).await?.pop().ok_or_else(|| gone("disk", id))
     }
     async fn create_disk(&self, region: &str, input: &DiskCreate) -> CloudResult<ExtDisk> {
         self.disk_create(region, input).await
@@ -169,24 +119,12 @@ impl CloudDriver for AwsDriver {
     async fn resize_disk(&self, region: &str, disk_id: &str, size_gb: u64) -> CloudResult<()> {
         self.disk_resize(region, disk_id, size_gb).await
     }
-    async fn delete_disk(&self, region: &str, disk_id: &str) -> CloudResult<()> {
-        self.disk_delete(region, disk_id).await
-    }
-    async fn list_elasticsearches(&self, region: &str) -> CloudResult<Vec<ExtElasticsearch>> {
-        self.elasticsearches(region).await
-    }
-    async fn get_elasticsearch(&self, region: &str, id: &str) -> CloudResult<ExtElasticsearch> {
-        self.elasticsearch(region, id).await
-    }
-    async fn delete_elasticsearch(&self, region: &str, id: &str) -> CloudResult<()> {
-        self.elasticsearch_delete(region, id).await
-    }
     async fn set_tags(&self, region: &str, kind: ResourceKind, id: &str, tags: &Tags, replace: bool) -> CloudResult<()> {
         self.tags_set(region, kind, id, tags, replace).await
     }
 }
 
-fn gone(kind: &str, id: &str) -> CloudError {
+pub(crate) fn gone(kind: &str, id: &str) -> CloudError {
     CloudError::not_found(format!("{kind} '{id}' not found"))
 }
 

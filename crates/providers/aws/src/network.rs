@@ -1,10 +1,11 @@
 //! Subnets.
 
 use aws_sdk_ec2::types::Subnet;
+use async_trait::async_trait;
 use strato_cloud::*;
 
 use crate::client::ec2_tags;
-use crate::AwsDriver;
+use crate::{gone, AwsDriver};
 
 fn ext(s: &Subnet) -> Option<ExtNetwork> {
     let sid = s.subnet_id()?;
@@ -45,5 +46,15 @@ impl AwsDriver {
                 |out| (out.subnets().iter().filter_map(ext).collect(), out.next_token()),
             )
             .await
+    }
+}
+
+#[async_trait]
+impl Facet<strato_cloud::Network> for AwsDriver {
+    async fn list(&self, region: &str) -> CloudResult<Vec<ExtNetwork>> {
+        self.networks(region, None).await
+    }
+    async fn get(&self, region: &str, id: &str) -> CloudResult<ExtNetwork> {
+        self.networks(region, Some(id)).await?.pop().ok_or_else(|| gone("network", id))
     }
 }

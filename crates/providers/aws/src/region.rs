@@ -1,5 +1,6 @@
 //! Regions and availability zones.
 
+use async_trait::async_trait;
 use strato_cloud::*;
 
 use crate::AwsDriver;
@@ -42,5 +43,19 @@ impl AwsDriver {
                 Some(ExtZone { base: ExtBase::new(name, name), status, region: region.to_string() })
             })
             .collect())
+    }
+}
+
+#[async_trait]
+impl Facet<strato_cloud::CloudRegion> for AwsDriver {
+    async fn list(&self, _region: &str) -> CloudResult<Vec<ExtCloudRegion>> {
+        self.regions().await
+    }
+}
+
+#[async_trait]
+impl Facet<strato_cloud::Zone> for AwsDriver {
+    async fn list(&self, region: &str) -> CloudResult<Vec<ExtZone>> {
+        self.zones(region).await
     }
 }

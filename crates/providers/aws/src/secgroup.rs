@@ -1,10 +1,11 @@
 //! Security groups and their rules.
 
 use aws_sdk_ec2::types::{IpPermission, SecurityGroup};
+use async_trait::async_trait;
 use strato_cloud::*;
 
 use crate::client::ec2_tags;
-use crate::AwsDriver;
+use crate::{gone, AwsDriver};
 
 fn rules(direction: RuleDirection, perms: &[IpPermission], out: &mut Vec<SecgroupRule>) {
     for p in perms {
@@ -72,5 +73,15 @@ impl AwsDriver {
                 |out| (out.security_groups().iter().filter_map(ext).collect(), out.next_token()),
             )
             .await
+    }
+}
+
+#[async_trait]
+impl Facet<strato_cloud::Secgroup> for AwsDriver {
+    async fn list(&self, region: &str) -> CloudResult<Vec<ExtSecgroup>> {
+        self.secgroups(region, None).await
+    }
+    async fn get(&self, region: &str, id: &str) -> CloudResult<ExtSecgroup> {
+        self.secgroups(region, Some(id)).await?.pop().ok_or_else(|| gone("secgroup", id))
     }
 }

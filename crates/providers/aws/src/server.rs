@@ -2,6 +2,7 @@
 
 use aws_sdk_ec2::types::{BlockDeviceMapping, EbsBlockDevice, Instance, InstanceStateName, InstanceType, Placement, ResourceType, TagSpecification};
 use base64::Engine;
+use async_trait::async_trait;
 use strato_cloud::*;
 
 use crate::client::{ec2_tag_list, ec2_tags, filter, input_error, to_chrono, TOKEN_TAG};
@@ -232,5 +233,27 @@ impl AwsDriver {
             .call(region, ApiClass::Mutate, "ModifyInstanceAttribute", || ec2.modify_instance_attribute().instance_id(id).instance_type(value.clone()).send())
             .await
             .map(|_| ())
+    }
+}
+
+#[async_trait]
+impl Facet<strato_cloud::Server> for AwsDriver {
+    async fn list(&self, region: &str) -> CloudResult<Vec<ExtServer>> {
+        self.servers(region, None).await
+    }
+    async fn get(&self, region: &str, id: &str) -> CloudResult<ExtServer> {
+        self.servers(region, Some(id)).await?.pop().ok_or_else(|| gone("server", id))
+    }
+    fn verbs(&self) -> &'static [&'static str] {
+        &["start", "stop", "restart", "delete"]
+    }
+    async fn act(&self, region: &str, id: &str, verb: &str) -> CloudResult<()> {
+        match verb {
+            "start" => self.server_start(region, id).await,
+            "stop" => self.server_stop(region, id).await,
+            "restart" => self.server_restart(region, id).await,
+            "delete" => self.server_delete(region, id).await,
+            other => Err(CloudError::not_implemented(format!("server {other}"))),
+        }
     }
 }

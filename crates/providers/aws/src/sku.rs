@@ -1,6 +1,7 @@
 //! Instance types (the sku catalogue).
 
 use aws_sdk_ec2::types::InstanceTypeInfo;
+use async_trait::async_trait;
 use strato_cloud::*;
 
 use crate::AwsDriver;
@@ -63,5 +64,12 @@ impl AwsDriver {
             }
         }
         Ok(self.type_cache.lock().unwrap_or_else(|p| p.into_inner()).clone())
+    }
+}
+
+#[async_trait]
+impl Facet<strato_cloud::Sku> for AwsDriver {
+    async fn list(&self, region: &str) -> CloudResult<Vec<ExtSku>> {
+        self.skus(region).await
     }
 }

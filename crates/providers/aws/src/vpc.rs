@@ -1,10 +1,11 @@
 //! VPCs.
 
 use aws_sdk_ec2::types::Vpc;
+use async_trait::async_trait;
 use strato_cloud::*;
 
 use crate::client::ec2_tags;
-use crate::AwsDriver;
+use crate::{gone, AwsDriver};
 
 fn ext(v: &Vpc) -> Option<ExtVpc> {
     let vid = v.vpc_id()?;
@@ -39,5 +40,15 @@ impl AwsDriver {
                 |out| (out.vpcs().iter().filter_map(ext).collect(), out.next_token()),
             )
             .await
+    }
+}
+
+#[async_trait]
+impl Facet<strato_cloud::Vpc> for AwsDriver {
+    async fn list(&self, region: &str) -> CloudResult<Vec<ExtVpc>> {
+        self.vpcs(region, None).await
+    }
+    async fn get(&self, region: &str, id: &str) -> CloudResult<ExtVpc> {
+        self.vpcs(region, Some(id)).await?.pop().ok_or_else(|| gone("vpc", id))
     }
 }

@@ -54,7 +54,7 @@ async fn request_limit_exceeded_is_retried_by_the_shared_layer_only() {
     let (url, hits, server) = throttling_ec2(3).await;
     let layer = Arc::new(RequestLayer::new(RetryPolicy { max_attempts: 5, base_delay: Duration::from_millis(10), max_delay: Duration::from_millis(50) }));
     let driver = AwsDriver::connect(&config(url, layer.clone())).await.expect("connect");
-    let vpcs = driver.list_vpcs("us-east-1").await.expect("list after throttling");
+    let vpcs = strato_cloud::Facet::<strato_cloud::Vpc>::list(&driver, "us-east-1").await.expect("list after throttling");
     assert_eq!(vpcs.len(), 1);
     assert_eq!(vpcs[0].base.external_id, "vpc-0a1b2c3d");
     assert_eq!(vpcs[0].base.project_id.as_deref(), Some("123456789012"));
@@ -70,7 +70,7 @@ async fn persistent_throttling_ends_as_throttled_error() {
     let (url, hits, server) = throttling_ec2(100).await;
     let layer = Arc::new(RequestLayer::new(RetryPolicy { max_attempts: 3, base_delay: Duration::from_millis(5), max_delay: Duration::from_millis(10) }));
     let driver = AwsDriver::connect(&config(url, layer)).await.expect("connect");
-    let err = driver.list_vpcs("us-east-1").await.expect_err("always throttled");
+    let err = strato_cloud::Facet::<strato_cloud::Vpc>::list(&driver, "us-east-1").await.expect_err("always throttled");
     assert_eq!(err.kind, CloudErrorKind::Throttled, "{err}");
     assert_eq!(err.code.as_deref(), Some("RequestLimitExceeded"));
     assert!(!err.to_string().contains("throttle-test-secret"));

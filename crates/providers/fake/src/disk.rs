@@ -1,5 +1,6 @@
 //! Disks.
 
+use async_trait::async_trait;
 use strato_cloud::*;
 
 use crate::client::{format_id, page, parse_id, zone_index, zone_name, Common, DiskRec, World};
@@ -30,16 +31,28 @@ fn parse_device(device: &str) -> CloudResult<u8> {
     }
 }
 
-impl FakeDriver {
-    pub(crate) async fn disks(&self, region: &str) -> CloudResult<Vec<ExtDisk>> {
+#[async_trait]
+impl Facet<Disk> for FakeDriver {
+    async fn list(&self, region: &str) -> CloudResult<Vec<ExtDisk>> {
         self.list_paged(region, ResourceKind::Disk, "DescribeVolumes", |w, ri, after, size| page(&w.regions[ri].disks, after, size, |n, d| ext(w, ri, n, d))).await
     }
 
-    pub(crate) async fn disk(&self, region: &str, id: &str) -> CloudResult<ExtDisk> {
+    async fn get(&self, region: &str, id: &str) -> CloudResult<ExtDisk> {
         let n = id_of(ResourceKind::Disk, id)?;
         self.read(region, "DescribeVolumes", |w, ri| w.regions[ri].disks.get(&n).map(|d| ext(w, ri, n, d)).ok_or_else(|| not_found(ResourceKind::Disk, id))).await
     }
 
+    fn verbs(&self) -> &'static [&'static str] {
+        &["delete"]
+    }
+
+    /// Only `delete`: the erased facet refuses verbs not in `verbs()`.
+    async fn act(&self, region: &str, id: &str, _verb: &str) -> CloudResult<()> {
+        self.disk_delete(region, id).await
+    }
+}
+
+impl FakeDriver {
     pub(crate) async fn disk_create(&self, region: &str, input: &DiskCreate) -> CloudResult<ExtDisk> {
         let zone = zone_index(region, &input.zone)?;
         if input.size_gb == 0 || input.size_gb > MAX_DISK_GB {

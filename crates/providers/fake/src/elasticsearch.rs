@@ -1,5 +1,6 @@
 //! Elasticsearch domains (created only through `FakeCloud::insert_elasticsearch`).
 
+use async_trait::async_trait;
 use strato_cloud::*;
 
 use crate::client::{format_id, page, EsRec, World};
@@ -20,15 +21,16 @@ fn ext(w: &World, ri: usize, n: u64, e: &EsRec) -> ExtElasticsearch {
     }
 }
 
-impl FakeDriver {
-    pub(crate) async fn elasticsearches(&self, region: &str) -> CloudResult<Vec<ExtElasticsearch>> {
+#[async_trait]
+impl Facet<Elasticsearch> for FakeDriver {
+    async fn list(&self, region: &str) -> CloudResult<Vec<ExtElasticsearch>> {
         self.list_paged(region, ResourceKind::Elasticsearch, "DescribeDomains", |w, ri, after, size| {
             page(&w.regions[ri].elasticsearches, after, size, |n, e| ext(w, ri, n, e))
         })
         .await
     }
 
-    pub(crate) async fn elasticsearch(&self, region: &str, id: &str) -> CloudResult<ExtElasticsearch> {
+    async fn get(&self, region: &str, id: &str) -> CloudResult<ExtElasticsearch> {
         let n = id_of(ResourceKind::Elasticsearch, id)?;
         self.read(region, "DescribeDomain", |w, ri| {
             w.regions[ri].elasticsearches.get(&n).map(|e| ext(w, ri, n, e)).ok_or_else(|| not_found(ResourceKind::Elasticsearch, id))
@@ -36,6 +38,17 @@ impl FakeDriver {
         .await
     }
 
+    fn verbs(&self) -> &'static [&'static str] {
+        &["delete"]
+    }
+
+    /// Only `delete`: the erased facet refuses verbs not in `verbs()`.
+    async fn act(&self, region: &str, id: &str, _verb: &str) -> CloudResult<()> {
+        self.elasticsearch_delete(region, id).await
+    }
+}
+
+impl FakeDriver {
     pub(crate) async fn elasticsearch_delete(&self, region: &str, id: &str) -> CloudResult<()> {
         let n = id_of(ResourceKind::Elasticsearch, id)?;
         self.mutate(region, "DeleteDomain", |w, ri| {

@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use strato_cloud::*;
+use strato_cloud::facets;
 
 pub use client::{FakeCloud, Population, IMAGES, MAX_PAGE, SKUS};
 use client::World;
@@ -52,9 +53,6 @@ pub const LIMITS: ProviderLimits =
 impl Provider for FakeProvider {
     fn name(&self) -> &'static str {
         PROVIDER
-    }
-    fn capabilities(&self) -> CapabilitySet {
-        capabilities()
     }
     fn credential_fields(&self) -> &'static [CredentialField] {
         CREDENTIAL_FIELDS
@@ -182,62 +180,14 @@ impl CloudDriver for FakeDriver {
     fn capabilities(&self) -> CapabilitySet {
         capabilities()
     }
-    async fn list_regions(&self) -> CloudResult<Vec<ExtCloudRegion>> {
-        self.regions().await
-    }
-    async fn list_zones(&self, region: &str) -> CloudResult<Vec<ExtZone>> {
-        self.zones(region).await
-    }
-    async fn list_skus(&self, region: &str) -> CloudResult<Vec<ExtSku>> {
-        self.skus(region).await
-    }
-    async fn list_vpcs(&self, region: &str) -> CloudResult<Vec<ExtVpc>> {
-        self.vpcs(region).await
-    }
-    async fn get_vpc(&self, region: &str, id: &str) -> CloudResult<ExtVpc> {
-        self.vpc(region, id).await
-    }
-    async fn list_networks(&self, region: &str) -> CloudResult<Vec<ExtNetwork>> {
-        self.networks(region).await
-    }
-    async fn get_network(&self, region: &str, id: &str) -> CloudResult<ExtNetwork> {
-        self.network(region, id).await
-    }
-    async fn list_secgroups(&self, region: &str) -> CloudResult<Vec<ExtSecgroup>> {
-        self.secgroups(region).await
-    }
-    async fn get_secgroup(&self, region: &str, id: &str) -> CloudResult<ExtSecgroup> {
-        self.secgroup(region, id).await
-    }
-    async fn list_servers(&self, region: &str) -> CloudResult<Vec<ExtServer>> {
-        self.servers(region).await
-    }
-    async fn get_server(&self, region: &str, id: &str) -> CloudResult<ExtServer> {
-        self.server(region, id).await
+    fn facet(&self, kind: ResourceKind) -> Option<Box<dyn ErasedFacet + '_>> {
+        facets!(self, kind, [CloudRegion, Zone, Sku, Vpc, Network, Secgroup, Disk, Server, Elasticsearch])
     }
     async fn create_server(&self, region: &str, input: &ServerCreate) -> CloudResult<ExtServer> {
         self.server_create(region, input).await
     }
-    async fn start_server(&self, region: &str, id: &str) -> CloudResult<()> {
-        self.server_power(region, id, server::Power::Start).await
-    }
-    async fn stop_server(&self, region: &str, id: &str) -> CloudResult<()> {
-        self.server_power(region, id, server::Power::Stop).await
-    }
-    async fn restart_server(&self, region: &str, id: &str) -> CloudResult<()> {
-        self.server_power(region, id, server::Power::Restart).await
-    }
-    async fn delete_server(&self, region: &str, id: &str) -> CloudResult<()> {
-        self.server_delete(region, id).await
-    }
     async fn change_server_config(&self, region: &str, id: &str, instance_type: &str) -> CloudResult<()> {
         self.server_change_config(region, id, instance_type).await
-    }
-    async fn list_disks(&self, region: &str) -> CloudResult<Vec<ExtDisk>> {
-        self.disks(region).await
-    }
-    async fn get_disk(&self, region: &str, id: &str) -> CloudResult<ExtDisk> {
-        self.disk(region, id).await
     }
     async fn create_disk(&self, region: &str, input: &DiskCreate) -> CloudResult<ExtDisk> {
         self.disk_create(region, input).await
@@ -250,18 +200,6 @@ impl CloudDriver for FakeDriver {
     }
     async fn resize_disk(&self, region: &str, disk_id: &str, size_gb: u64) -> CloudResult<()> {
         self.disk_resize(region, disk_id, size_gb).await
-    }
-    async fn delete_disk(&self, region: &str, disk_id: &str) -> CloudResult<()> {
-        self.disk_delete(region, disk_id).await
-    }
-    async fn list_elasticsearches(&self, region: &str) -> CloudResult<Vec<ExtElasticsearch>> {
-        self.elasticsearches(region).await
-    }
-    async fn get_elasticsearch(&self, region: &str, id: &str) -> CloudResult<ExtElasticsearch> {
-        self.elasticsearch(region, id).await
-    }
-    async fn delete_elasticsearch(&self, region: &str, id: &str) -> CloudResult<()> {
-        self.elasticsearch_delete(region, id).await
     }
     async fn set_tags(&self, region: &str, kind: ResourceKind, id: &str, tags: &Tags, replace: bool) -> CloudResult<()> {
         let n = id_of(kind, id)?;

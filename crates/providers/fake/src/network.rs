@@ -1,5 +1,6 @@
 //! Networks (subnets).
 
+use async_trait::async_trait;
 use strato_cloud::*;
 
 use crate::client::{format_id, page, zone_name, NetworkRec, World};
@@ -17,13 +18,14 @@ fn ext(w: &World, ri: usize, n: u64, s: &NetworkRec) -> ExtNetwork {
     }
 }
 
-impl FakeDriver {
-    pub(crate) async fn networks(&self, region: &str) -> CloudResult<Vec<ExtNetwork>> {
+#[async_trait]
+impl Facet<Network> for FakeDriver {
+    async fn list(&self, region: &str) -> CloudResult<Vec<ExtNetwork>> {
         self.list_paged(region, ResourceKind::Network, "DescribeSubnets", |w, ri, after, size| page(&w.regions[ri].networks, after, size, |n, s| ext(w, ri, n, s)))
             .await
     }
 
-    pub(crate) async fn network(&self, region: &str, id: &str) -> CloudResult<ExtNetwork> {
+    async fn get(&self, region: &str, id: &str) -> CloudResult<ExtNetwork> {
         let n = id_of(ResourceKind::Network, id)?;
         self.read(region, "DescribeSubnets", |w, ri| {
             w.regions[ri].networks.get(&n).map(|s| ext(w, ri, n, s)).ok_or_else(|| not_found(ResourceKind::Network, id))

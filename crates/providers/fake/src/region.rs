@@ -1,12 +1,14 @@
 //! Regions and zones: fixed by construction of the `FakeCloud`.
 
+use async_trait::async_trait;
 use strato_cloud::*;
 
 use crate::client::{zone_name, ZONES_PER_REGION};
 use crate::FakeDriver;
 
-impl FakeDriver {
-    pub(crate) async fn regions(&self) -> CloudResult<Vec<ExtCloudRegion>> {
+#[async_trait]
+impl Facet<CloudRegion> for FakeDriver {
+    async fn list(&self, _region: &str) -> CloudResult<Vec<ExtCloudRegion>> {
         let first = self.cloud.read().region_names[0].clone();
         self.cloud.check_list(ResourceKind::CloudRegion, &first)?;
         self.read(&first, "DescribeRegions", |world, _| {
@@ -19,7 +21,11 @@ impl FakeDriver {
         .await
     }
 
-    pub(crate) async fn zones(&self, region: &str) -> CloudResult<Vec<ExtZone>> {
+}
+
+#[async_trait]
+impl Facet<Zone> for FakeDriver {
+    async fn list(&self, region: &str) -> CloudResult<Vec<ExtZone>> {
         self.cloud.check_list(ResourceKind::Zone, region)?;
         self.read(region, "DescribeZones", |_, _| {
             Ok((0..ZONES_PER_REGION)

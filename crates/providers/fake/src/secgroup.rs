@@ -1,5 +1,6 @@
 //! Security groups with their rules.
 
+use async_trait::async_trait;
 use strato_cloud::*;
 
 use crate::client::{format_id, page, SecgroupRec};
@@ -15,12 +16,13 @@ fn ext(n: u64, g: &SecgroupRec) -> ExtSecgroup {
     }
 }
 
-impl FakeDriver {
-    pub(crate) async fn secgroups(&self, region: &str) -> CloudResult<Vec<ExtSecgroup>> {
+#[async_trait]
+impl Facet<Secgroup> for FakeDriver {
+    async fn list(&self, region: &str) -> CloudResult<Vec<ExtSecgroup>> {
         self.list_paged(region, ResourceKind::Secgroup, "DescribeSecurityGroups", |w, ri, after, size| page(&w.regions[ri].secgroups, after, size, ext)).await
     }
 
-    pub(crate) async fn secgroup(&self, region: &str, id: &str) -> CloudResult<ExtSecgroup> {
+    async fn get(&self, region: &str, id: &str) -> CloudResult<ExtSecgroup> {
         let n = id_of(ResourceKind::Secgroup, id)?;
         self.read(region, "DescribeSecurityGroups", |w, ri| {
             w.regions[ri].secgroups.get(&n).map(|g| ext(n, g)).ok_or_else(|| not_found(ResourceKind::Secgroup, id))

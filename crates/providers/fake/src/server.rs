@@ -1,5 +1,6 @@
 //! Servers. State transitions are instant, like moto's.
 
+use async_trait::async_trait;
 use strato_cloud::*;
 
 use crate::client::{format_id, page, zone_index, zone_name, Common, DiskRec, ServerRec, World, IMAGES, SKUS};
@@ -121,18 +122,35 @@ fn create(w: &mut World, ri: usize, input: &ServerCreate) -> CloudResult<u64> {
     Ok(sid)
 }
 
-impl FakeDriver {
-    pub(crate) async fn servers(&self, region: &str) -> CloudResult<Vec<ExtServer>> {
+#[async_trait]
+impl Facet<Server> for FakeDriver {
+    async fn list(&self, region: &str) -> CloudResult<Vec<ExtServer>> {
         self.list_paged(region, ResourceKind::Server, "DescribeInstances", |w, ri, after, size| page(&w.regions[ri].servers, after, size, |n, s| ext(w, ri, n, s)))
             .await
     }
 
-    pub(crate) async fn server(&self, region: &str, id: &str) -> CloudResult<ExtServer> {
+    async fn get(&self, region: &str, id: &str) -> CloudResult<ExtServer> {
         let n = id_of(ResourceKind::Server, id)?;
         self.read(region, "DescribeInstances", |w, ri| w.regions[ri].servers.get(&n).map(|s| ext(w, ri, n, s)).ok_or_else(|| not_found(ResourceKind::Server, id)))
             .await
     }
 
+    fn verbs(&self) -> &'static [&'static str] {
+        &["start", "stop", "restart", "delete"]
+    }
+
+    async fn act(&self, region: &str, id: &str, verb: &str) -> CloudResult<()> {
+        match verb {
+            "start" => self.server_power(region, id, Power::Start).await,
+            "stop" => self.server_power(region, id, Power::Stop).await,
+            "restart" => self.server_power(region, id, Power::Restart).await,
+            "delete" => self.server_delete(region, id).await,
+            other => Err(CloudError::not_implemented(format!("server {other}"))),
+        }
+    }
+}
+
+impl FakeDriver {
     pub(crate) async fn server_create(&self, region: &str, input: &ServerCreate) -> CloudResult<ExtServer> {
         self.mutate(region, "RunInstances", |w, ri| {
             let n = create(w, ri, input)?;

@@ -1,12 +1,14 @@
 //! The instance type catalogue (the same in every fake region).
 
+use async_trait::async_trait;
 use strato_cloud::*;
 
 use crate::client::SKUS;
 use crate::FakeDriver;
 
-impl FakeDriver {
-    pub(crate) async fn skus(&self, region: &str) -> CloudResult<Vec<ExtSku>> {
+#[async_trait]
+impl Facet<Sku> for FakeDriver {
+    async fn list(&self, region: &str) -> CloudResult<Vec<ExtSku>> {
         self.cloud.check_list(ResourceKind::Sku, region)?;
         self.read(region, "DescribeInstanceTypes", |_, _| {
             Ok(SKUS

@@ -1,5 +1,6 @@
 //! VPCs.
 
+use async_trait::async_trait;
 use strato_cloud::*;
 
 use crate::client::{page, VpcRec};
@@ -14,12 +15,13 @@ fn ext(n: u64, v: &VpcRec) -> ExtVpc {
     }
 }
 
-impl FakeDriver {
-    pub(crate) async fn vpcs(&self, region: &str) -> CloudResult<Vec<ExtVpc>> {
+#[async_trait]
+impl Facet<Vpc> for FakeDriver {
+    async fn list(&self, region: &str) -> CloudResult<Vec<ExtVpc>> {
         self.list_paged(region, ResourceKind::Vpc, "DescribeVpcs", |w, ri, after, size| page(&w.regions[ri].vpcs, after, size, ext)).await
     }
 
-    pub(crate) async fn vpc(&self, region: &str, id: &str) -> CloudResult<ExtVpc> {
+    async fn get(&self, region: &str, id: &str) -> CloudResult<ExtVpc> {
         let n = id_of(ResourceKind::Vpc, id)?;
         self.read(region, "DescribeVpcs", |w, ri| w.regions[ri].vpcs.get(&n).map(|v| ext(n, v)).ok_or_else(|| not_found(ResourceKind::Vpc, id))).await
     }

@@ -10,6 +10,7 @@ pub mod disk;
 pub mod error;
 pub mod host;
 pub mod image;
+mod kinds;
 pub mod qemu;
 pub mod qemu_img;
 pub mod qmp;

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use strato_cloud::*;
+use strato_cloud::facets;
 
 use crate::client::{instance_type, parse_instance_type};
 use crate::region::USER_NET_GUEST_IP;
@@ -26,23 +27,11 @@ pub const LIMITS: ProviderLimits = ProviderLimits {
 /// and the server accepts no endpoint for kvm accounts at all.
 const CREDENTIAL_FIELDS: &[CredentialField] = &[];
 
+/// The operations with a body it performs (the kinds it serves are its facets, `kinds.rs`).
 pub fn capabilities() -> CapabilitySet {
-    [
-        Capability::Regions,
-        Capability::Vpcs,
-        Capability::Networks,
-        Capability::Skus,
-        Capability::Servers,
-        Capability::ServerLifecycle,
-        Capability::ServerChangeConfig,
-        Capability::Disks,
-        Capability::DiskLifecycle,
-        Capability::DiskAttach,
-        Capability::DiskResize,
-        Capability::Tags,
-    ]
-    .into_iter()
-    .collect()
+    [Capability::ServerCreate, Capability::ServerChangeConfig, Capability::DiskCreate, Capability::DiskAttach, Capability::DiskResize, Capability::Tags]
+        .into_iter()
+        .collect()
 }
 
 /// The registered provider; one [`KvmHost`] per data dir, shared by every driver on it so
@@ -89,9 +78,6 @@ impl KvmProvider {
 impl Provider for KvmProvider {
     fn name(&self) -> &'static str {
         PROVIDER
-    }
-    fn capabilities(&self) -> CapabilitySet {
-        capabilities()
     }
     fn credential_fields(&self) -> &'static [CredentialField] {
         CREDENTIAL_FIELDS
@@ -169,7 +155,7 @@ impl KvmDriver {
         }
     }
 
-    fn ext_server(&self, info: ServerInfo) -> ExtServer {
+    pub(crate) fn ext_server(&self, info: ServerInfo) -> ExtServer {
         let spec = info.spec;
         let (status, power_state) = match info.status {
             server::ServerStatus::Running => (ServerStatus::Running, PowerState::On),
@@ -203,7 +189,7 @@ impl KvmDriver {
         }
     }
 
-    fn ext_disk(&self, info: DiskInfo) -> ExtDisk {
+    pub(crate) fn ext_disk(&self, info: DiskInfo) -> ExtDisk {
         let mut base = ExtBase::new(info.spec.id.clone(), info.spec.name.clone());
         base.created_at = Some(info.spec.created_at);
         base.tags = info.spec.tags.clone();
@@ -220,7 +206,7 @@ impl KvmDriver {
     }
 
     /// Runs a local call through the request layer (rate limits, counters, tracing).
-    async fn call<T, F, Fut>(&self, region: &str, class: ApiClass, api: &str, op: F) -> CloudResult<T>
+    pub(crate) async fn call<T, F, Fut>(&self, region: &str, class: ApiClass, api: &str, op: F) -> CloudResult<T>
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = crate::Result<T>>,
@@ -237,59 +223,8 @@ impl CloudDriver for KvmDriver {
     fn capabilities(&self) -> CapabilitySet {
         capabilities()
     }
-
-    async fn list_regions(&self) -> CloudResult<Vec<ExtCloudRegion>> {
-        let region = self.host.region_id();
-        let capacity = self.call(&region, ApiClass::Describe, "HostCapacity", || async { self.host.capacity() }).await?;
-        Ok(vec![self.host.ext_region(&capacity)])
-    }
-    async fn list_zones(&self, region: &str) -> CloudResult<Vec<ExtZone>> {
-        self.check_region(region)?;
-        Ok(vec![self.host.ext_zone()])
-    }
-    async fn list_vpcs(&self, region: &str) -> CloudResult<Vec<ExtVpc>> {
-        self.check_region(region)?;
-        Ok(vec![self.host.ext_vpc()])
-    }
-    async fn list_networks(&self, region: &str) -> CloudResult<Vec<ExtNetwork>> {
-        self.check_region(region)?;
-        Ok(vec![self.host.ext_network()])
-    }
-    async fn list_skus(&self, region: &str) -> CloudResult<Vec<ExtSku>> {
-        self.check_region(region)?;
-        let capacity = self.call(region, ApiClass::Describe, "HostCapacity", || async { self.host.capacity() }).await?;
-        Ok(self.host.ext_skus(&capacity))
-    }
-    async fn list_servers(&self, region: &str) -> CloudResult<Vec<ExtServer>> {
-        self.check_region(region)?;
-        let servers = self.call(region, ApiClass::Describe, "ListServers", || self.host.list_servers()).await?;
-        Ok(servers.into_iter().map(|info| self.ext_server(info)).collect())
-    }
-    async fn list_disks(&self, region: &str) -> CloudResult<Vec<ExtDisk>> {
-        self.check_region(region)?;
-        let disks = self.call(region, ApiClass::Describe, "ListDisks", || self.host.list_disks()).await?;
-        Ok(disks.into_iter().map(|info| self.ext_disk(info)).collect())
-    }
-
-    async fn get_vpc(&self, region: &str, id: &str) -> CloudResult<ExtVpc> {
-        self.check_region(region)?;
-        let vpc = self.host.ext_vpc();
-        if id == vpc.base.external_id { Ok(vpc) } else { Err(CloudError::not_found(format!("vpc {id}"))) }
-    }
-    async fn get_network(&self, region: &str, id: &str) -> CloudResult<ExtNetwork> {
-        self.check_region(region)?;
-        let network = self.host.ext_network();
-        if id == network.base.external_id { Ok(network) } else { Err(CloudError::not_found(format!("network {id}"))) }
-    }
-    async fn get_server(&self, region: &str, id: &str) -> CloudResult<ExtServer> {
-        self.check_region(region)?;
-        let info = self.call(region, ApiClass::Describe, "GetServer", || self.host.get_server(id)).await?;
-        Ok(self.ext_server(info))
-    }
-    async fn get_disk(&self, region: &str, id: &str) -> CloudResult<ExtDisk> {
-        self.check_region(region)?;
-        let info = self.call(region, ApiClass::Describe, "GetDisk", || self.host.get_disk(id)).await?;
-        Ok(self.ext_disk(info))
+    fn facet(&self, kind: ResourceKind) -> Option<Box<dyn ErasedFacet + '_>> {
+        facets!(self, kind, [CloudRegion, Zone, Sku, Vpc, Network, Disk, Server])
     }
 
     async fn preflight(&self, region: &str, op: Preflight<'_>) -> CloudResult<()> {
@@ -308,22 +243,6 @@ impl CloudDriver for KvmDriver {
         let request = self.create_request(input).await?;
         let info = self.call(region, ApiClass::Mutate, "CreateServer", || self.host.create_server(request.clone())).await?;
         Ok(self.ext_server(info))
-    }
-    async fn start_server(&self, region: &str, id: &str) -> CloudResult<()> {
-        self.check_region(region)?;
-        self.call(region, ApiClass::Mutate, "StartServer", || self.host.start_server(id)).await.map(drop)
-    }
-    async fn stop_server(&self, region: &str, id: &str) -> CloudResult<()> {
-        self.check_region(region)?;
-        self.call(region, ApiClass::Mutate, "StopServer", || self.host.stop_server(id)).await.map(drop)
-    }
-    async fn restart_server(&self, region: &str, id: &str) -> CloudResult<()> {
-        self.check_region(region)?;
-        self.call(region, ApiClass::Mutate, "RestartServer", || self.host.restart_server(id)).await.map(drop)
-    }
-    async fn delete_server(&self, region: &str, id: &str) -> CloudResult<()> {
-        self.check_region(region)?;
-        self.call(region, ApiClass::Mutate, "DeleteServer", || self.host.delete_server(id)).await
     }
     async fn change_server_config(&self, region: &str, id: &str, instance_type: &str) -> CloudResult<()> {
         self.check_region(region)?;
@@ -372,10 +291,6 @@ impl CloudDriver for KvmDriver {
     async fn resize_disk(&self, region: &str, disk_id: &str, size_gb: u64) -> CloudResult<()> {
         self.check_region(region)?;
         self.call(region, ApiClass::Mutate, "ResizeDisk", || self.host.resize_disk(disk_id, size_gb)).await.map(drop)
-    }
-    async fn delete_disk(&self, region: &str, disk_id: &str) -> CloudResult<()> {
-        self.check_region(region)?;
-        self.call(region, ApiClass::Mutate, "DeleteDisk", || self.host.delete_disk(disk_id)).await
     }
 
     async fn set_tags(&self, region: &str, kind: ResourceKind, id: &str, tags: &Tags, replace: bool) -> CloudResult<()> {

@@ -85,7 +85,7 @@ fn tags(m: &ArgMatches) -> Result<Tags, Failure> {
 /// Check the region exists (the driver would send garbage to an unknown one). Without
 /// `--region`, a provider with one region (kvm: this host) uses it.
 async fn region(driver: &dyn CloudDriver, region: Option<&str>, provider: &str) -> Result<String, Failure> {
-    let known = driver.list_regions().await?;
+    let known = strato_cloud::facet::<strato_cloud::CloudRegion>(driver)?.list("").await?;
     let Some(region) = region else {
         if let [only] = known.as_slice() {
             return Ok(only.base.external_id.clone());
@@ -108,8 +108,9 @@ pub(super) async fn dispatch(
     io: &mut Io,
 ) -> Result<(), Failure> {
     if action == "region-list" {
-        let regions = kinds::all_to_json(driver.list_regions().await?)?;
-        return render::list(io, output, ResourceKind::CloudRegion, kinds::REGION_COLUMNS, &regions);
+        let regions = strato_cloud::kinds::lookup(ResourceKind::CloudRegion);
+        let listed = regions.list_json(driver, "").await?;
+        return render::list(io, output, ResourceKind::CloudRegion, regions.meta().driver_view.columns, &listed);
     }
     let r = region(driver, region_flag, provider).await?;
     let r = r.as_str();

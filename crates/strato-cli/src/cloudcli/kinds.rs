@@ -1,171 +1,84 @@
-//! The kinds cloudcli reads and acts on straight through a driver, as data: one entry gives
-//! `<kind>-list` (a table of `columns`), `<kind>-show ID` and one `<kind>-<verb> ID` per
-//! action. Commands with their own flags (`server-create`, `disk-attach`, ...) are in
-//! commands.rs.
-
-use std::future::Future;
-use std::pin::Pin;
+//! The kinds cloudcli reads and acts on straight through a driver, from their declarations
+//! (`strato_cloud::kinds`): each regional kind gives `<kind>-list` (a table of its
+//! `driver_view` columns), `<kind>-show ID` when it declares one, and `<kind>-<verb> ID` per
+//! plain action. Commands with their own flags (`server-create`, `disk-attach`, ...) are in
+//! commands.rs; `region-list` too (it needs no region).
 
 use clap::{Arg, ArgMatches, Command};
-use serde::Serialize;
-use serde_json::Value;
-use strato_cloud::{CloudDriver, CloudError, CloudResult, ResourceKind};
+use strato_cloud::kinds::{self, AnyKind, KindScope, Transition};
+use strato_cloud::CloudDriver;
 
-use super::render::{self, Column, Output};
+use super::render::{self, Output};
 use super::{Failure, Io};
-
-type Call<'a, T> = Pin<Box<dyn Future<Output = CloudResult<T>> + Send + 'a>>;
-/// `(driver, region)` -> every object of the kind in the region, as JSON.
-type ListFn = for<'a> fn(&'a dyn CloudDriver, &'a str) -> Call<'a, Vec<Value>>;
-/// `(driver, region, external id)` -> the object, as JSON.
-type ShowFn = for<'a> fn(&'a dyn CloudDriver, &'a str, &'a str) -> Call<'a, Value>;
-/// `(driver, region, external id)` -> done.
-type ActFn = for<'a> fn(&'a dyn CloudDriver, &'a str, &'a str) -> Call<'a, ()>;
-
-pub(super) struct Action {
-    pub verb: &'static str,
-    pub about: &'static str,
-    pub call: ActFn,
-}
-
-pub(super) struct DriverKind {
-    /// Also the command prefix (`vpc-list`).
-    pub kind: ResourceKind,
-    pub list: (&'static str, ListFn),
-    pub show: Option<(&'static str, ShowFn)>,
-    pub actions: &'static [Action],
-    /// The list table's columns.
-    pub columns: &'static [Column],
-}
 
 /// What a command of the table does.
 pub(super) enum KindCommand {
     List,
-    Show(ShowFn),
-    Act(&'static Action),
+    Show,
+    Act(&'static Transition),
 }
 
-fn to_json<T: Serialize>(item: T) -> CloudResult<Value> {
-    serde_json::to_value(item).map_err(|e| CloudError::other(format!("cannot render: {e}")))
+/// The kinds with table-made commands (every regional kind), in dependency order.
+fn driver_kinds() -> impl Iterator<Item = &'static dyn AnyKind> {
+    kinds::all().iter().copied().filter(|k| k.meta().scope == KindScope::Region)
 }
-
-pub(super) fn all_to_json<T: Serialize>(items: Vec<T>) -> CloudResult<Vec<Value>> {
-    items.into_iter().map(to_json).collect()
-}
-
-const ID: Column = ("ID", "external_id");
-const NAME: Column = ("NAME", "name");
-const STATUS: Column = ("STATUS", "status");
-
-/// The account-wide region listing (`region-list`), which needs no region.
-pub(super) const REGION_COLUMNS: &[Column] = &[ID, STATUS, ("ENDPOINT", "endpoint")];
-
-/// Every kind with table-made commands, in the order `--help` lists them.
-pub(super) static DRIVER_KINDS: &[DriverKind] = &[
-    DriverKind {
-        kind: ResourceKind::Zone,
-        list: ("List zones of the region", |d, r| Box::pin(async move { all_to_json(d.list_zones(r).await?) })),
-        show: None,
-        actions: &[],
-        columns: &[ID, NAME, STATUS, ("REGION", "region")],
-    },
-    DriverKind {
-        kind: ResourceKind::Vpc,
-        list: ("List VPCs", |d, r| Box::pin(async move { all_to_json(d.list_vpcs(r).await?) })),
-        show: Some(("Show a VPC", |d, r, id| Box::pin(async move { to_json(d.get_vpc(r, id).await?) }))),
-        actions: &[],
-        columns: &[ID, NAME, STATUS, ("CIDR", "cidr_block"), ("DEFAULT", "is_default")],
-    },
-    DriverKind {
-        kind: ResourceKind::Network,
-        list: ("List networks (subnets)", |d, r| Box::pin(async move { all_to_json(d.list_networks(r).await?) })),
-        show: Some(("Show a network", |d, r, id| Box::pin(async move { to_json(d.get_network(r, id).await?) }))),
-        actions: &[],
-        columns: &[ID, NAME, STATUS, ("VPC", "vpc_id"), ("ZONE", "zone"), ("CIDR", "cidr_block")],
-    },
-    DriverKind {
-        kind: ResourceKind::Secgroup,
-        list: ("List security groups", |d, r| Box::pin(async move { all_to_json(d.list_secgroups(r).await?) })),
-        show: Some(("Show a security group", |d, r, id| Box::pin(async move { to_json(d.get_secgroup(r, id).await?) }))),
-        actions: &[],
-        columns: &[ID, NAME, STATUS, ("VPC", "vpc_id"), ("RULES", "rules")],
-    },
-    DriverKind {
-        kind: ResourceKind::Sku,
-        list: ("List instance types", |d, r| Box::pin(async move { all_to_json(d.list_skus(r).await?) })),
-        show: None,
-        actions: &[],
-        columns: &[ID, ("CPU", "cpu"), ("MEMORY_MB", "memory_mb"), ("ARCH", "arch")],
-    },
-    DriverKind {
-        kind: ResourceKind::Server,
-        list: ("List servers", |d, r| Box::pin(async move { all_to_json(d.list_servers(r).await?) })),
-        show: Some(("Show a server", |d, r, id| Box::pin(async move { to_json(d.get_server(r, id).await?) }))),
-        actions: &[
-            Action { verb: "start", about: "Start a server", call: |d, r, id| d.start_server(r, id) },
-            Action { verb: "stop", about: "Stop a server", call: |d, r, id| d.stop_server(r, id) },
-            Action { verb: "restart", about: "Restart a server", call: |d, r, id| d.restart_server(r, id) },
-            Action { verb: "delete", about: "Delete a server", call: |d, r, id| d.delete_server(r, id) },
-        ],
-        columns: &[ID, NAME, STATUS, ("TYPE", "instance_type"), ("ZONE", "zone"), ("IMAGE", "image_id"), ("PRIVATE_IPS", "private_ips")],
-    },
-    DriverKind {
-        kind: ResourceKind::Disk,
-        list: ("List disks", |d, r| Box::pin(async move { all_to_json(d.list_disks(r).await?) })),
-        show: Some(("Show a disk", |d, r, id| Box::pin(async move { to_json(d.get_disk(r, id).await?) }))),
-        actions: &[Action { verb: "delete", about: "Delete a disk", call: |d, r, id| d.delete_disk(r, id) }],
-        columns: &[ID, NAME, STATUS, ("SIZE_GB", "size_gb"), ("TYPE", "disk_type"), ("ZONE", "zone"), ("SERVER", "server_id"), ("DEVICE", "device")],
-    },
-    DriverKind {
-        kind: ResourceKind::Elasticsearch,
-        list: ("List Elasticsearch domains", |d, r| Box::pin(async move { all_to_json(d.list_elasticsearches(r).await?) })),
-        show: Some(("Show an Elasticsearch domain", |d, r, id| Box::pin(async move { to_json(d.get_elasticsearch(r, id).await?) }))),
-        actions: &[Action { verb: "delete", about: "Delete an Elasticsearch domain", call: |d, r, id| d.delete_elasticsearch(r, id) }],
-        columns: &[ID, NAME, STATUS, ("VERSION", "engine_version"), ("TYPE", "instance_type"), ("NODES", "node_count")],
-    },
-];
 
 /// The table's commands: every listing first, then each kind's show and actions.
 pub(super) fn subcommands(mut cmd: Command, id_arg: fn() -> Arg) -> Command {
-    for entry in DRIVER_KINDS {
-        cmd = cmd.subcommand(Command::new(format!("{}-list", entry.kind)).about(entry.list.0));
+    for kind in driver_kinds() {
+        let meta = kind.meta();
+        cmd = cmd.subcommand(Command::new(format!("{}-list", meta.kind)).about(meta.driver_view.list));
     }
-    for entry in DRIVER_KINDS {
-        if let Some((about, _)) = entry.show {
-            cmd = cmd.subcommand(Command::new(format!("{}-show", entry.kind)).about(about).arg(id_arg()));
+    for kind in driver_kinds() {
+        let meta = kind.meta();
+        if let Some(about) = meta.driver_view.show {
+            cmd = cmd.subcommand(Command::new(format!("{}-show", meta.kind)).about(about).arg(id_arg()));
         }
-        for action in entry.actions {
-            cmd = cmd.subcommand(Command::new(format!("{}-{}", entry.kind, action.verb)).about(action.about).arg(id_arg()));
+        for (action, _) in meta.plain_actions() {
+            let about = format!("{} the {} (a driver call: no state machine, no delete protection)", capitalised(action.verb), meta.kind);
+            cmd = cmd.subcommand(Command::new(format!("{}-{}", meta.kind, action.command_suffix())).about(about).arg(id_arg()));
         }
     }
     cmd
 }
 
-/// The entry and command a command name stands for, if the table made it.
-pub(super) fn find(name: &str) -> Option<(&'static DriverKind, KindCommand)> {
-    let (prefix, verb) = name.rsplit_once('-')?;
-    let entry = DRIVER_KINDS.iter().find(|entry| entry.kind.as_str() == prefix)?;
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// The kind and command a command name stands for, if the table made it.
+pub(super) fn find(name: &str) -> Option<(&'static dyn AnyKind, KindCommand)> {
+    let (prefix, verb) = name.split_once('-')?;
+    let kind = driver_kinds().find(|k| k.meta().kind.as_str() == prefix)?;
+    let meta = kind.meta();
     let command = match verb {
         "list" => KindCommand::List,
-        "show" => KindCommand::Show(entry.show?.1),
-        verb => KindCommand::Act(entry.actions.iter().find(|action| action.verb == verb)?),
+        "show" => {
+            meta.driver_view.show?;
+            KindCommand::Show
+        }
+        suffix => KindCommand::Act(meta.plain_actions().map(|(t, _)| t).find(|t| t.command_suffix() == suffix)?),
     };
-    Some((entry, command))
+    Some((kind, command))
 }
 
 pub(super) async fn run(
     driver: &dyn CloudDriver,
     region: &str,
-    (entry, command): (&'static DriverKind, KindCommand),
+    (kind, command): (&'static dyn AnyKind, KindCommand),
     m: &ArgMatches,
     output: Output,
     io: &mut Io,
 ) -> Result<(), Failure> {
     let id = m.try_get_one::<String>("id").ok().flatten().map(String::as_str).unwrap_or_default();
+    let meta = kind.meta();
     match command {
-        KindCommand::List => render::list(io, output, entry.kind, entry.columns, &(entry.list.1)(driver, region).await?),
-        KindCommand::Show(show) => render::show(io, output, &show(driver, region, id).await?),
-        KindCommand::Act(action) => render::done(io, output, entry.kind.as_str(), id, action.verb, (action.call)(driver, region, id).await?),
+        KindCommand::List => render::list(io, output, meta.kind, meta.driver_view.columns, &kind.list_json(driver, region).await?),
+        KindCommand::Show => render::show(io, output, &kind.get_json(driver, region, id).await?),
+        KindCommand::Act(action) => {
+            render::done(io, output, meta.kind.as_str(), id, action.verb, kind.act(driver, region, id, action.verb).await?)
+        }
     }
 }
 

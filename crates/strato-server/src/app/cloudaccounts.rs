@@ -147,11 +147,11 @@ impl App {
         config.endpoint = endpoint.map(str::to_string);
         config.default_region = regions.first().cloned();
         let driver = driver_provider.connect(config).await.map_err(|e| rejected(&e))?;
-        let listed = driver.list_regions().await.map_err(|e| rejected(&e))?;
+        let listed = strato_cloud::facet::<strato_cloud::CloudRegion>(driver.as_ref()).map_err(|e| rejected(&e))?.list("").await.map_err(|e| rejected(&e))?;
         if let Some(missing) = regions.iter().find(|r| !listed.iter().any(|l| &l.base.external_id == *r)) {
             return Err(ApiError::invalid_field("regions", format!("the cloud has no region {missing:?}")));
         }
-        Ok(strato_sync::capability_names(driver.capabilities()))
+        Ok(strato_cloud::kinds::capability_names(driver.as_ref()))
     }
 
     /// Project rules as stored: every project named must exist in the account's domain and

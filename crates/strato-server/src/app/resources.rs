@@ -66,8 +66,8 @@ impl App {
 
     pub(crate) async fn find_resource(&self, principal: &Principal, def: &'static KindDef, key: &str) -> ApiResult<SyncedRecord> {
         let visibility = show_visibility(principal)?;
-        let record = self.store.synced().find(def, key, &visibility).await.map_err(|e| not_found_as(e, def.kind, key))?;
-        principal.check_read(def.kind, key, record.common.domain_id, record.common.project_id)?;
+        let record = self.store.synced().find(def, key, &visibility).await.map_err(|e| not_found_as(e, def.keyword(), key))?;
+        principal.check_read(def.keyword(), key, record.common.domain_id, record.common.project_id)?;
         Ok(record)
     }
 
@@ -80,7 +80,7 @@ impl App {
     pub async fn resource_changes(&self, principal: &Principal, plural: &str, key: &str) -> ApiResult<ChangeList> {
         let def = kind(plural)?;
         let record = self.find_resource(principal, def, key).await?;
-        let changes = self.store.synced().changes(def.kind, record.id).await?;
+        let changes = self.store.synced().changes(def.keyword(), record.id).await?;
         let total = changes.len() as u64;
         Ok(ChangeList {
             changes: changes

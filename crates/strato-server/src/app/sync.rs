@@ -50,7 +50,7 @@ pub(crate) fn task_kind(reconciler: Reconciler) -> TaskKind<SyncParams> {
 }
 
 fn parse_kind(text: &str) -> Option<ResourceKind> {
-    ResourceKind::ALL.iter().copied().find(|k| k.as_str() == text)
+    text.parse().ok()
 }
 
 struct RunSync {
@@ -147,7 +147,7 @@ impl App {
             match parse_kind(&kind) {
                 Some(k) if k != ResourceKind::CloudRegion => kinds.push(k.as_str().to_string()),
                 _ => {
-                    let known: Vec<&str> = strato_sync::kinds::REGION_KINDS.iter().map(|k| k.as_str()).collect();
+                    let known: Vec<&str> = strato_sync::kinds::region_kinds().iter().map(|k| k.as_str()).collect();
                     return Err(ApiError::invalid_field(
                         "kinds",
                         format!("unknown kind {:?}; known: {}", kind.chars().take(64).collect::<String>(), known.join(", ")),

@@ -3,9 +3,9 @@
 //! document lists exactly the fields `GET /<plural>/{id}` answers.
 
 use strato_store::synced::query::ID_COLUMNS;
-use strato_store::synced::{kind_by_plural, ChildDef, ColType, Column, Synced};
+use strato_store::synced::{ChildDef, ColType, Column, Synced};
 use strato_types::api::ResourceView;
-use strato_types::kinds::SyncedKind;
+use strato_cloud::kinds::KindMeta;
 use utoipa::openapi::schema::{
     AdditionalProperties, ArrayBuilder, KnownFormat, Object, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
 };
@@ -14,11 +14,10 @@ use utoipa::PartialSchema;
 
 /// The view schema of one kind: closed (`additionalProperties: false`), every typed column and
 /// child array required (they are always sent, `null` when unknown).
-pub(crate) fn view_schema(kind: &SyncedKind) -> RefOr<Schema> {
+pub(crate) fn view_schema(kind: &KindMeta) -> RefOr<Schema> {
     let mut view = common_fields();
-    view.description = Some(format!("A synced {}: the common columns and its own fields.", kind.keyword));
-    let def = kind_by_plural(kind.plural);
-    let columns = def.map(|def| def.columns).unwrap_or_default();
+    view.description = Some(format!("A synced {}: the common columns and its own fields.", kind.keyword()));
+    let columns = kind.columns;
     if !columns.iter().any(|c| c.name == "vpc_id") {
         // `vpc` (the vpc's name with `details`) is only sent by kinds that have a vpc
         view.properties.remove("vpc");
@@ -27,7 +26,7 @@ pub(crate) fn view_schema(kind: &SyncedKind) -> RefOr<Schema> {
         view.properties.insert(column.name.to_string(), column_schema(column));
         view.required.push(column.name.to_string());
     }
-    for child in def.map(|def| def.children).unwrap_or_default() {
+    for child in kind.children {
         view.properties.insert(child.field.to_string(), child_schema(child));
         view.required.push(child.field.to_string());
     }
@@ -36,12 +35,11 @@ pub(crate) fn view_schema(kind: &SyncedKind) -> RefOr<Schema> {
 }
 
 /// The `order_by` values a kind's list accepts: its orderable fields, or empty for the default
-/// order. `None` for a kind the store does not list.
-pub(crate) fn order_by_schema(kind: &SyncedKind) -> Option<RefOr<Schema>> {
-    let def = kind_by_plural(kind.plural)?;
+/// order.
+pub(crate) fn order_by_schema(kind: &'static KindMeta) -> RefOr<Schema> {
     let mut names: Vec<&str> = vec![""];
-    names.extend(Synced::fields(def).iter().filter(|f| f.orderable).map(|f| f.name));
-    Some(ObjectBuilder::new().schema_type(Type::String).enum_values(Some(names)).into())
+    names.extend(Synced::fields(kind).iter().filter(|f| f.orderable).map(|f| f.name));
+    ObjectBuilder::new().schema_type(Type::String).enum_values(Some(names)).into()
 }
 
 /// `ResourceView`'s own schema: the common columns every kind answers.
@@ -83,31 +81,32 @@ fn child_schema(child: &ChildDef) -> RefOr<Schema> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use strato_types::kinds::SYNCED_KINDS;
+    use strato_cloud::kinds;
+    use strato_cloud::ResourceKind;
 
     #[test]
     fn each_view_lists_the_common_and_the_typed_fields() {
-        for kind in SYNCED_KINDS {
+        for kind in kinds::served() {
             let schema = serde_json::to_value(view_schema(kind)).unwrap();
-            let def = kind_by_plural(kind.plural).unwrap();
+            let def = kind;
             for field in ["id", "name", "status", "cloudaccount_id", "tags", "created_at"] {
-                assert!(schema["required"].as_array().unwrap().iter().any(|f| f == field), "{} lacks {field}", kind.keyword);
+                assert!(schema["required"].as_array().unwrap().iter().any(|f| f == field), "{} lacks {field}", kind.keyword());
             }
             for column in def.columns {
-                assert!(schema["properties"].get(column.name).is_some(), "{} lacks {}", kind.keyword, column.name);
+                assert!(schema["properties"].get(column.name).is_some(), "{} lacks {}", kind.keyword(), column.name);
             }
             assert_eq!(schema["additionalProperties"], false);
         }
-        let servers = serde_json::to_value(view_schema(&SYNCED_KINDS[5])).unwrap();
+        let servers = serde_json::to_value(view_schema(ResourceKind::Server.meta())).unwrap();
         assert_eq!(servers["properties"]["cpu"]["type"], serde_json::json!(["integer", "null"]));
         assert_eq!(servers["properties"]["disks"]["items"]["required"], serde_json::json!(["disk_id", "device"]));
         assert!(servers["properties"].get("vpc").is_some());
-        let order_by = serde_json::to_value(order_by_schema(&SYNCED_KINDS[5])).unwrap();
+        let order_by = serde_json::to_value(order_by_schema(ResourceKind::Server.meta())).unwrap();
         for name in ["", "name", "created_at", "cpu", "memory_mb"] {
             assert!(order_by["enum"].as_array().unwrap().iter().any(|v| v == name), "{name}: {order_by}");
         }
         assert!(!order_by["enum"].as_array().unwrap().iter().any(|v| v == "tags"), "{order_by}");
-        let skus = serde_json::to_value(view_schema(&SYNCED_KINDS[3])).unwrap();
+        let skus = serde_json::to_value(view_schema(ResourceKind::Sku.meta())).unwrap();
         assert!(skus["properties"].get("vpc").is_none());
     }
 }

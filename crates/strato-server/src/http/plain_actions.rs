@@ -1,4 +1,4 @@
-//! The synced kinds' plain actions (`strato_types::kinds::PlainAction`): `DELETE
+//! The synced kinds' plain actions (`Transition`s with a `PlainDoc`): `DELETE
 //! /<plural>/{id}` and `POST /<plural>/{id}/<verb>`, each answering 202 with the task. As in
 //! `resources.rs`, the two handlers are written and documented once, on `/{kind}` paths, and
 //! mounted for every declared action under its kind's own path, with the action's summary and
@@ -10,7 +10,7 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::Extension;
 use strato_types::api::{ErrorBody, TaskView};
-use strato_types::kinds::{PlainAction, SyncedKind, SYNCED_KINDS};
+use strato_cloud::kinds::{self, KindMeta, Transition};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 use utoipa_axum::routes;
 
@@ -23,30 +23,29 @@ use crate::http::{accepted, Accepted};
 /// The path segment the documented `POST` handler stands on for the verb.
 const VERB_SEGMENT: &str = "{verb}";
 
-type Kind = Extension<&'static SyncedKind>;
-type Plain = Extension<&'static PlainAction>;
+type Kind = Extension<&'static KindMeta>;
+type Plain = Extension<&'static Transition>;
 
 pub fn routes() -> OpenApiRouter<Arc<App>> {
-    SYNCED_KINDS.iter().fold(OpenApiRouter::new(), |router, kind| router.merge(kind_routes(kind)))
+    kinds::served().fold(OpenApiRouter::new(), |router, kind| router.merge(kind_routes(kind)))
 }
 
-fn kind_routes(kind: &'static SyncedKind) -> OpenApiRouter<Arc<App>> {
-    kind.actions
-        .iter()
-        .fold(OpenApiRouter::new(), |router, plain| router.routes(action_route(kind, plain)))
+fn kind_routes(kind: &'static KindMeta) -> OpenApiRouter<Arc<App>> {
+    kind.plain_actions()
+        .fold(OpenApiRouter::new(), |router, (action, doc)| router.routes(action_route(kind, action, doc.doc)))
         .layer(Extension(kind))
 }
 
 /// The documented route of one action, on the kind's path, named and summarised as the action.
-fn action_route(kind: &'static SyncedKind, plain: &'static PlainAction) -> UtoipaMethodRouter<Arc<App>> {
+fn action_route(kind: &'static KindMeta, plain: &'static Transition, doc: &str) -> UtoipaMethodRouter<Arc<App>> {
     let documented = if plain.is_delete() { routes!(delete) } else { routes!(perform) };
     let (schemas, mut paths, method_router) =
         with_path_segments(documented, &[(KIND_SEGMENT, kind.plural), (VERB_SEGMENT, plain.verb)]);
     for item in paths.paths.values_mut() {
         for operation in item.delete.iter_mut().chain(item.post.iter_mut()) {
-            operation.summary = Some(plain.doc.to_string());
+            operation.summary = Some(doc.to_string());
             operation.description = None;
-            operation.operation_id = Some(format!("{}_{}", plain.verb, kind.keyword.replace('-', "_")));
+            operation.operation_id = Some(format!("{}_{}", plain.verb, kind.keyword().replace('-', "_")));
         }
     }
     (schemas, paths, method_router.layer(Extension(plain)))
@@ -99,7 +98,7 @@ mod tests {
     #[test]
     fn each_action_is_documented_under_its_kind_with_its_own_name() {
         let (_, openapi) = routes().split_for_parts();
-        let declared: usize = SYNCED_KINDS.iter().map(|kind| kind.actions.len()).sum();
+        let declared: usize = kinds::served().map(|kind| kind.plain_actions().count()).sum();
         let documented: usize = openapi
             .paths
             .paths
@@ -107,8 +106,8 @@ mod tests {
             .map(|item| usize::from(item.delete.is_some()) + usize::from(item.post.is_some()))
             .sum();
         assert_eq!(documented, declared);
-        for kind in SYNCED_KINDS {
-            for plain in kind.actions {
+        for kind in kinds::served() {
+            for (plain, doc) in kind.plain_actions() {
                 let (path, operation) = if plain.is_delete() {
                     let path = format!("/{}/{{id}}", kind.plural);
                     let operation = openapi.paths.paths.get(&path).and_then(|item| item.delete.clone());
@@ -119,8 +118,8 @@ mod tests {
                     (path, operation)
                 };
                 let operation = operation.unwrap_or_else(|| panic!("{path} is not documented"));
-                assert_eq!(operation.summary.as_deref(), Some(plain.doc), "{path}");
-                assert_eq!(operation.operation_id, Some(format!("{}_{}", plain.verb, kind.keyword)), "{path}");
+                assert_eq!(operation.summary.as_deref(), Some(doc.doc), "{path}");
+                assert_eq!(operation.operation_id, Some(format!("{}_{}", plain.verb, kind.keyword())), "{path}");
             }
         }
     }

@@ -1,6 +1,6 @@
 //! The synced kinds' routes: `GET /<plural>`, `GET|PUT /<plural>/{id}`,
 //! `GET /<plural>/{id}/changes`, thin handlers over `app::resources`, for every kind in
-//! `strato_types::kinds::SYNCED_KINDS`. The handlers are written and documented once, on
+//! `strato_cloud::kinds::served()`. The handlers are written and documented once, on
 //! `/{kind}` paths; each kind gets them under its own paths (so the OpenAPI document names
 //! each, with its `<Keyword>List` and `<Keyword>View` answers and operation ids of its own)
 //! and finds its declaration in a request extension.
@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
 use axum::{Extension, Json};
+use strato_cloud::kinds::{self, KindMeta};
 use strato_types::api::{ChangeList, ErrorBody, ResourceList, ResourceUpdate, ResourceView};
-use strato_types::kinds::{SyncedKind, SYNCED_KINDS};
 use utoipa::openapi::path::Paths;
 use utoipa::openapi::{Content, Ref, RefOr};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
@@ -27,15 +27,15 @@ use crate::http::query::{ListParams, ShowParams, parse_details, parse_list};
 pub(super) const KIND_SEGMENT: &str = "{kind}";
 
 /// The handlers' view of which kind a route serves.
-type Kind = Extension<&'static SyncedKind>;
+type Kind = Extension<&'static KindMeta>;
 
 pub fn routes() -> OpenApiRouter<Arc<App>> {
-    SYNCED_KINDS.iter().fold(OpenApiRouter::new(), |router, kind| router.merge(kind_routes(kind)))
+    kinds::served().fold(OpenApiRouter::new(), |router, kind| router.merge(kind_routes(kind)))
 }
 
-fn kind_routes(kind: &'static SyncedKind) -> OpenApiRouter<Arc<App>> {
+fn kind_routes(kind: &'static KindMeta) -> OpenApiRouter<Arc<App>> {
     let (mut schemas, paths, method_router) = documented(routes!(list), kind, Some(kind.list_schema_name()));
-    schemas.push((kind.list_schema_name(), ResourceList::list_schema(kind)));
+    schemas.push((kind.list_schema_name(), ResourceList::list_schema(kind.plural, &kind.view_schema_name())));
     schemas.push((kind.view_schema_name(), view_schema(kind)));
     // the schemas the common fields refer to (`BillingType`)
     <ResourceView as utoipa::ToSchema>::schemas(&mut schemas);
@@ -47,7 +47,7 @@ fn kind_routes(kind: &'static SyncedKind) -> OpenApiRouter<Arc<App>> {
 }
 
 /// The documented routes moved from `/{kind}...` onto the kind's own paths.
-pub(super) fn on_kind_paths(router: UtoipaMethodRouter<Arc<App>>, kind: &SyncedKind) -> UtoipaMethodRouter<Arc<App>> {
+pub(super) fn on_kind_paths(router: UtoipaMethodRouter<Arc<App>>, kind: &KindMeta) -> UtoipaMethodRouter<Arc<App>> {
     with_path_segments(router, &[(KIND_SEGMENT, kind.plural)])
 }
 
@@ -71,9 +71,9 @@ pub(super) fn with_path_segments(
 /// document), its `order_by` listing the kind's orderable fields and, with `answer`, answering
 /// 200 with that schema of the kind (its list or its view), which the handlers' annotations
 /// cannot name.
-fn documented(router: UtoipaMethodRouter<Arc<App>>, kind: &SyncedKind, answer: Option<String>) -> UtoipaMethodRouter<Arc<App>> {
+fn documented(router: UtoipaMethodRouter<Arc<App>>, kind: &'static KindMeta, answer: Option<String>) -> UtoipaMethodRouter<Arc<App>> {
     let (schemas, mut paths, method_router) = on_kind_paths(router, kind);
-    let keyword = kind.keyword.replace('-', "_");
+    let keyword = kind.keyword().replace('-', "_");
     for item in paths.paths.values_mut() {
         for operation in item.get.iter_mut().chain(item.put.iter_mut()) {
             let handler = operation.operation_id.take().unwrap_or_default();
@@ -81,11 +81,10 @@ fn documented(router: UtoipaMethodRouter<Arc<App>>, kind: &SyncedKind, answer: O
                 "changes" => format!("list_{keyword}_changes"),
                 _ => format!("{handler}_{keyword}"),
             });
-            if let Some(order_by) = order_by_schema(kind) {
-                let parameters = operation.parameters.iter_mut().flatten();
-                for parameter in parameters.filter(|p| p.name == "order_by") {
-                    parameter.schema = Some(order_by.clone());
-                }
+            let order_by = order_by_schema(kind);
+            let parameters = operation.parameters.iter_mut().flatten();
+            for parameter in parameters.filter(|p| p.name == "order_by") {
+                parameter.schema = Some(order_by.clone());
             }
             let Some(name) = &answer else { continue };
             if let Some(RefOr::T(ok)) = operation.responses.responses.get_mut("200") {
@@ -113,7 +112,7 @@ async fn list(
 ) -> ApiResult<Json<ResourceList>> {
     let request = parse_list(query.as_deref())?;
     let page = app.list_resources(&principal, kind.plural, request).await?;
-    Ok(Json(ResourceList { kind, items: page.items, total: page.total, limit: u64::from(page.limit), offset: page.offset }))
+    Ok(Json(ResourceList { plural: kind.plural, items: page.items, total: page.total, limit: u64::from(page.limit), offset: page.offset }))
 }
 
 /// Show one object by id or name.
@@ -176,37 +175,24 @@ async fn changes(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use strato_store::synced::{kind_by_plural, listed_kinds};
-
-    #[test]
-    fn every_synced_kind_has_its_store_kind_and_back() {
-        for kind in SYNCED_KINDS {
-            let def = kind_by_plural(kind.plural).unwrap_or_else(|| panic!("the store lists no {}", kind.plural));
-            assert_eq!(def.kind, kind.keyword);
-            assert!(kind.keyword.parse::<strato_cloud::ResourceKind>().is_ok(), "{} is no ResourceKind", kind.keyword);
-        }
-        let declared: Vec<&str> = SYNCED_KINDS.iter().map(|k| k.plural).collect();
-        let stored: Vec<&str> = listed_kinds().iter().map(|d| d.table).collect();
-        assert_eq!(declared, stored, "strato_types::kinds::SYNCED_KINDS and the store's listed kinds differ");
-    }
 
     #[test]
     fn each_kind_is_documented_under_its_own_paths() {
         let (_, openapi) = routes().split_for_parts();
         let paths: Vec<&str> = openapi.paths.paths.keys().map(String::as_str).collect();
-        assert_eq!(paths.len(), 3 * SYNCED_KINDS.len(), "{paths:?}");
+        assert_eq!(paths.len(), 3 * kinds::served().count(), "{paths:?}");
         assert!(paths.iter().all(|p| !p.contains(KIND_SEGMENT)), "{paths:?}");
-        for kind in SYNCED_KINDS {
+        for kind in kinds::served() {
             let list = openapi.paths.paths.get(&format!("/{}", kind.plural)).and_then(|item| item.get.as_ref());
             let answer = list.and_then(|o| o.responses.responses.get("200"));
             let Some(RefOr::T(answer)) = answer else { panic!("no documented answer of GET /{}", kind.plural) };
             let schema = serde_json::to_value(&answer.content["application/json"].schema).unwrap();
             assert_eq!(schema["$ref"], format!("#/components/schemas/{}", kind.list_schema_name()));
-            assert_eq!(list.and_then(|o| o.operation_id.clone()), Some(format!("list_{}", kind.keyword)));
+            assert_eq!(list.and_then(|o| o.operation_id.clone()), Some(format!("list_{}", kind.keyword())));
             let one = &openapi.paths.paths[&format!("/{}/{{id}}", kind.plural)];
             for (operation, id) in [(&one.get, "show"), (&one.put, "update")] {
                 let operation = operation.as_ref().expect("documented");
-                assert_eq!(operation.operation_id, Some(format!("{id}_{}", kind.keyword)));
+                assert_eq!(operation.operation_id, Some(format!("{id}_{}", kind.keyword())));
                 let Some(RefOr::T(answer)) = operation.responses.responses.get("200") else { panic!("no 200 of {id}") };
                 let schema = serde_json::to_value(&answer.content["application/json"].schema).unwrap();
                 assert_eq!(schema["$ref"], format!("#/components/schemas/{}", kind.view_schema_name()));

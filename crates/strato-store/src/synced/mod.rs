@@ -10,40 +10,29 @@
 //! and [`Synced::apply`] (inserts, updates, removals and change-log entries in one transaction,
 //! as multi-row statements). A scope with no change is never written.
 
-pub mod disks;
-pub mod elasticsearches;
 pub mod history;
 pub mod leases;
-pub mod networks;
 pub mod operations;
 pub mod query;
-pub mod regions;
-pub mod secgroups;
-pub mod servers;
-pub mod skus;
-pub mod vpcs;
 
-/// The kinds the API lists, in sync dependency order; the API plural is the table name. This
-/// list is a kind's one registration in the store: the generic list/show/changes queries,
-/// their filters, the account purge (reverse order) and the tests' row counts follow from it.
-static LISTED: [&KindDef; 7] = [
-    &vpcs::VPCS,
-    &networks::NETWORKS,
-    &secgroups::SECGROUPS,
-    &skus::SKUS,
-    &disks::DISKS,
-    &servers::SERVERS,
-    &elasticsearches::ELASTICSEARCHES,
-];
+use std::sync::OnceLock;
 
-/// Every kind the API lists, in sync dependency order.
+/// A synced kind's store definition: its declaration (`strato_cloud::kinds`), whose plural is
+/// the table and whose row type gives the typed columns and child tables.
+pub type KindDef = strato_cloud::kinds::KindMeta;
+pub use strato_cloud::kinds::{ChildDef, ColType, Column, Value, SYNCED_COMMON};
+
+/// The kinds the API lists, in sync dependency order: the declared kinds the generic routes
+/// serve. The generic list/show/changes queries, their filters, the account purge (reverse
+/// order) and the tests' row counts follow from it.
 pub fn listed_kinds() -> &'static [&'static KindDef] {
-    &LISTED
+    static LISTED: OnceLock<Vec<&'static KindDef>> = OnceLock::new();
+    LISTED.get_or_init(|| strato_cloud::kinds::served().collect())
 }
 
-/// A kind by API plural ("vpcs", "networks", "secgroups", "skus", "disks", "servers", "elasticsearches").
+/// A listed kind by API plural ("vpcs", "servers", "elasticsearches", ...).
 pub fn kind_by_plural(plural: &str) -> Option<&'static KindDef> {
-    LISTED.iter().copied().find(|d| d.table == plural)
+    listed_kinds().iter().copied().find(|d| d.plural == plural)
 }
 
 use xxhash_rust::xxh3::xxh3_128;
@@ -76,106 +65,25 @@ macro_rules! bind_values {
 }
 pub(crate) use bind_values;
 
-/// Type of a typed column (decides how a NULL is bound, so PostgreSQL accepts it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ColType {
-    Text,
-    Int,
-    Bool,
+/// Every column sync writes for a kind: the common ones then its typed ones.
+fn synced_count(def: &KindDef) -> usize {
+    SYNCED_COMMON.len() + def.columns.len()
 }
 
-/// One value of a synced column.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Value {
-    Text(Option<String>),
-    Int(Option<i64>),
-    Bool(bool),
-}
-
-impl Value {
-    pub fn text(s: impl Into<String>) -> Value {
-        Value::Text(Some(s.into()))
-    }
-    /// The value as the change log shows it (`None` for NULL).
-    pub fn render(&self) -> Option<String> {
-        match self {
-            Value::Text(t) => t.clone(),
-            Value::Int(i) => i.map(|i| i.to_string()),
-            Value::Bool(b) => Some(b.to_string()),
+/// Appends an unambiguous encoding of the value (tag, length, bytes) for `SyncDigest`.
+fn digest_value(value: &Value, out: &mut Vec<u8>) {
+    match value {
+        Value::Text(None) | Value::Int(None) => out.push(0),
+        Value::Text(Some(t)) => {
+            out.push(1);
+            out.extend_from_slice(&(t.len() as u64).to_le_bytes());
+            out.extend_from_slice(t.as_bytes());
         }
-    }
-    /// Appends an unambiguous encoding of the value (tag, length, bytes) for `SyncDigest`.
-    fn digest(&self, out: &mut Vec<u8>) {
-        match self {
-            Value::Text(None) | Value::Int(None) => out.push(0),
-            Value::Text(Some(t)) => {
-                out.push(1);
-                out.extend_from_slice(&(t.len() as u64).to_le_bytes());
-                out.extend_from_slice(t.as_bytes());
-            }
-            Value::Int(Some(i)) => {
-                out.push(2);
-                out.extend_from_slice(&i.to_le_bytes());
-            }
-            Value::Bool(b) => out.extend_from_slice(&[3, u8::from(*b)]),
+        Value::Int(Some(i)) => {
+            out.push(2);
+            out.extend_from_slice(&i.to_le_bytes());
         }
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct Column {
-    pub name: &'static str,
-    pub ty: ColType,
-}
-
-pub const fn col(name: &'static str, ty: ColType) -> Column {
-    Column { name, ty }
-}
-
-/// A child table rewritten with its parent (rows belong to one parent row).
-#[derive(Debug, Clone, Copy)]
-pub struct ChildDef {
-    pub table: &'static str,
-    pub parent_column: &'static str,
-    /// Columns after the parent column, in order.
-    pub columns: &'static [Column],
-    /// Name of the field in the change log.
-    pub field: &'static str,
-}
-
-/// A synced kind.
-#[derive(Debug, Clone, Copy)]
-pub struct KindDef {
-    pub kind: &'static str,
-    pub table: &'static str,
-    /// Typed columns of the kind, after the common ones.
-    pub columns: &'static [Column],
-    pub children: &'static [ChildDef],
-    /// Account-wide kind (cloud regions): no region scope.
-    pub account_wide: bool,
-    /// The table has `billing_type` with `spot` allowed and the other billing columns written
-    /// by sync (false for regions and zones, which keep the defaults).
-    pub billing: bool,
-}
-
-/// Common columns sync writes, in this order, before the kind's typed columns.
-pub const SYNCED_COMMON: [Column; 7] = [
-    col("name", ColType::Text),
-    col("status", ColType::Text),
-    col("zone_id", ColType::Text),
-    col("tags", ColType::Text),
-    col("billing_type", ColType::Text),
-    col("expires_at", ColType::Int),
-    col("auto_renew", ColType::Bool),
-];
-
-impl KindDef {
-    /// Every column sync writes: `SYNCED_COMMON` then the typed ones.
-    pub fn synced_columns(&self) -> impl Iterator<Item = &Column> {
-        SYNCED_COMMON.iter().chain(self.columns.iter())
-    }
-    fn synced_count(&self) -> usize {
-        SYNCED_COMMON.len() + self.columns.len()
+        Value::Bool(b) => out.extend_from_slice(&[3, u8::from(*b)]),
     }
 }
 
@@ -248,13 +156,13 @@ impl SyncDigest {
         bytes.extend_from_slice(&(cloud_name.len() as u64).to_le_bytes());
         bytes.extend_from_slice(cloud_name.as_bytes());
         for v in values_after_name {
-            v.digest(&mut bytes);
+            digest_value(v, &mut bytes);
         }
         for child in children {
             bytes.extend_from_slice(&(child.len() as u64).to_le_bytes());
             for row in child {
                 for v in row {
-                    v.digest(&mut bytes);
+                    digest_value(v, &mut bytes);
                 }
             }
         }
@@ -326,7 +234,7 @@ impl Store {
 }
 
 fn scope_condition(def: &KindDef, region: Option<CloudRegionId>) -> StoreResult<(String, Option<String>)> {
-    match (def.account_wide, region) {
+    match (def.account_wide(), region) {
         (true, _) => Ok(("cloudaccount_id = $1".into(), None)),
         (false, Some(r)) => Ok(("cloudaccount_id = $1 AND cloudregion_id = $2".into(), Some(r.to_string()))),
         (false, None) => Err(StoreError::invalid("cloudregion_id", format!("{} rows need a region", def.kind))),
@@ -344,14 +252,14 @@ impl Synced<'_> {
             // ~4 us a row, ten times the database's, and this scan is most of a no-change
             // re-sync. (PostgreSQL's rows are cheap to fetch and its json_agg is not.)
             Db::Sqlite(pool) => {
-                let sql = format!("SELECT json_group_array(json_array({columns})) FROM {} WHERE {cond}", def.table);
+                let sql = format!("SELECT json_group_array(json_array({columns})) FROM {} WHERE {cond}", def.plural);
                 let q = sqlx::query_scalar::<_, String>(&sql).bind(account.to_string());
                 let q = match &second { Some(r) => q.bind(r.clone()), None => q };
                 let json = q.fetch_one(pool).await?;
                 serde_json::from_str(&json).map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?
             }
             Db::Postgres(pool) => {
-                let sql = format!("SELECT {columns} FROM {} WHERE {cond}", def.table);
+                let sql = format!("SELECT {columns} FROM {} WHERE {cond}", def.plural);
                 let q = sqlx::query_as(&sql).bind(account.to_string());
                 let q = match &second { Some(r) => q.bind(r.clone()), None => q };
                 q.fetch_all(pool).await?
@@ -369,7 +277,7 @@ impl Synced<'_> {
         let select = columns.iter().map(|c| c.name).collect::<Vec<_>>().join(", ");
         for chunk in ids.chunks(500) {
             let placeholders = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-            let sql = format!("SELECT id, external_id, {select} FROM {} WHERE id IN ({placeholders})", def.table);
+            let sql = format!("SELECT id, external_id, {select} FROM {} WHERE id IN ({placeholders})", def.plural);
             let rows = with_db!(self.store.db(), pool => {
                 let mut q = sqlx::query(&sql);
                 for id in chunk {
@@ -434,11 +342,11 @@ impl Synced<'_> {
         if batch.is_empty() {
             return Ok(());
         }
-        if !def.account_wide && scope.cloudregion_id.is_none() {
+        if !def.account_wide() && scope.cloudregion_id.is_none() {
             return Err(StoreError::invalid("cloudregion_id", format!("{} rows need a region", def.kind)));
         }
         let t = to_micros(now());
-        let per_statement = (MAX_PARAMS / (9 + def.synced_count())).max(1);
+        let per_statement = (MAX_PARAMS / (9 + synced_count(def))).max(1);
         with_db!(self.store.db(), pool => {
             // Every statement is a write, so SQLite takes the write lock up front and waits
             // (busy timeout) instead of failing to upgrade a read snapshot. Statements are built
@@ -461,7 +369,7 @@ impl Synced<'_> {
     pub async fn bulk_upsert(&self, def: &KindDef, scope: &Scope, rows: &[SyncRow]) -> StoreResult<()> {
         let t = to_micros(now());
         let mut statements = Vec::new();
-        let conflict = if def.table == "skus" { "cloudaccount_id, cloudregion_id, external_id" } else { "cloudaccount_id, external_id" };
+        let conflict = if def.plural == "skus" { "cloudaccount_id, cloudregion_id, external_id" } else { "cloudaccount_id, external_id" };
         let set = def
             .synced_columns()
             .map(|c| format!("{0} = excluded.{0}", c.name))
@@ -486,7 +394,7 @@ impl Synced<'_> {
 
     /// Rows of a kind in a cloud account (tests, purge).
     pub async fn count(&self, def: &KindDef, account: CloudAccountId) -> StoreResult<i64> {
-        let sql = format!("SELECT COUNT(*) FROM {} WHERE cloudaccount_id = $1", def.table);
+        let sql = format!("SELECT COUNT(*) FROM {} WHERE cloudaccount_id = $1", def.plural);
         Ok(with_db!(self.store.db(), pool => sqlx::query_scalar::<_, i64>(&sql).bind(account.to_string()).fetch_one(pool).await?))
     }
 
@@ -494,7 +402,7 @@ impl Synced<'_> {
     pub async fn count_children(&self, def: &KindDef, child: &ChildDef, account: CloudAccountId) -> StoreResult<i64> {
         let sql = format!(
             "SELECT COUNT(*) FROM {} c JOIN {} p ON p.id = c.{} WHERE p.cloudaccount_id = $1",
-            child.table, def.table, child.parent_column
+            child.table, def.plural, child.parent_column
         );
         Ok(with_db!(self.store.db(), pool => sqlx::query_scalar::<_, i64>(&sql).bind(account.to_string()).fetch_one(pool).await?))
     }
@@ -552,7 +460,7 @@ fn insert_statements(def: &KindDef, scope: &Scope, rows: &[SyncRow], t: i64) -> 
     let fixed = ["id", "external_id", "domain_id", "project_id", "cloudaccount_id", "cloudregion_id", "created_at", "updated_at", "sync_hash"];
     let names: Vec<&str> = fixed.iter().copied().chain(def.synced_columns().map(|c| c.name)).collect();
     let width = names.len();
-    let prefix = format!("INSERT INTO {} ({}) VALUES ", def.table, names.join(", "));
+    let prefix = format!("INSERT INTO {} ({}) VALUES ", def.plural, names.join(", "));
     let region = scope.cloudregion_id.map(|r| r.to_string());
     for chunk in rows.chunks((MAX_PARAMS / width).max(1)) {
         let mut sql = String::with_capacity(prefix.len() + chunk.len() * width * 5);
@@ -604,7 +512,7 @@ fn build_statements(def: &KindDef, batch: &Batch, t: i64) -> Vec<Statement> {
     for chunk in batch.removals.chunks(500) {
         let placeholders = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
         out.push((
-            format!("DELETE FROM {} WHERE id IN ({placeholders})", def.table),
+            format!("DELETE FROM {} WHERE id IN ({placeholders})", def.plural),
             chunk.iter().map(|id| Value::text(id.to_string())).collect(),
         ));
     }
@@ -615,8 +523,8 @@ fn build_statements(def: &KindDef, batch: &Batch, t: i64) -> Vec<Statement> {
             .map(|(i, c)| format!("{} = ${}", c.name, i + 1))
             .collect::<Vec<_>>()
             .join(", ");
-        let n = def.synced_count();
-        let sql = format!("UPDATE {} SET {set}, updated_at = ${}, sync_hash = ${} WHERE id = ${}", def.table, n + 1, n + 2, n + 3);
+        let n = synced_count(def);
+        let sql = format!("UPDATE {} SET {set}, updated_at = ${}, sync_hash = ${} WHERE id = ${}", def.plural, n + 1, n + 2, n + 3);
         for row in &batch.updates {
             let mut values = row.values.clone();
             values.push(Value::Int(Some(t)));

@@ -65,7 +65,7 @@ impl Synced<'_> {
         let params = to_json(&task.params, "params")?;
         let update = format!(
             "UPDATE {} SET status = $1, updated_at = $2, sync_hash = NULL WHERE id = $3 AND status = $4 AND (disable_delete = FALSE OR $5 = FALSE)",
-            def.table
+            def.plural
         );
         let change = user_change(def, start.id, start.cloudaccount_id, "status", Some(start.from_status), Some(start.status), start.actor);
         let started = with_db!(self.store.db(), pool => {
@@ -109,10 +109,10 @@ impl Synced<'_> {
 
     /// What the writes below need of a row, in one read.
     async fn facts(&self, def: &KindDef, id: ResourceId) -> StoreResult<RowFacts> {
-        let sql = format!("SELECT status, disable_delete, external_id, cloudaccount_id FROM {} WHERE id = $1", def.table);
+        let sql = format!("SELECT status, disable_delete, external_id, cloudaccount_id FROM {} WHERE id = $1", def.plural);
         let row: Option<(String, bool, String, String)> =
             with_db!(self.store.db(), pool => sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(pool).await?);
-        let (status, disable_delete, external_id, account) = row.ok_or_else(|| StoreError::not_found(def.kind, id))?;
+        let (status, disable_delete, external_id, account) = row.ok_or_else(|| StoreError::not_found(def.keyword(), id))?;
         Ok(RowFacts { status, disable_delete, external_id, cloudaccount_id: crate::db::parse_id(&account, "cloudaccount_id")? })
     }
 
@@ -125,7 +125,7 @@ impl Synced<'_> {
             return Ok(());
         }
         // no hash: the next re-read or sync writes the cloud's status over this one
-        let update = format!("UPDATE {} SET status = $1, updated_at = $2, sync_hash = NULL WHERE id = $3", def.table);
+        let update = format!("UPDATE {} SET status = $1, updated_at = $2, sync_hash = NULL WHERE id = $3", def.plural);
         let change = user_change(def, id, account, "status", Some(&old), Some(status), actor);
         self.write_with_change(&update, vec![Value::text(status), Value::Int(Some(to_micros(now()))), Value::text(id.to_string())], change)
             .await
@@ -138,7 +138,7 @@ impl Synced<'_> {
         if old == disable_delete {
             return Ok(());
         }
-        let update = format!("UPDATE {} SET disable_delete = $1, updated_at = $2 WHERE id = $3", def.table);
+        let update = format!("UPDATE {} SET disable_delete = $1, updated_at = $2 WHERE id = $3", def.plural);
         let change = user_change(
             def,
             id,
@@ -158,8 +158,8 @@ impl Synced<'_> {
     pub async fn set_external_id(&self, def: &KindDef, id: ResourceId, external_id: &str, actor: &str) -> StoreResult<()> {
         let row = self.facts(def, id).await?;
         let (old, account) = (row.external_id, row.cloudaccount_id);
-        let drop_dup = format!("DELETE FROM {} WHERE cloudaccount_id = $1 AND external_id = $2 AND id <> $3", def.table);
-        let update = format!("UPDATE {} SET external_id = $1, updated_at = $2 WHERE id = $3", def.table);
+        let drop_dup = format!("DELETE FROM {} WHERE cloudaccount_id = $1 AND external_id = $2 AND id <> $3", def.plural);
+        let update = format!("UPDATE {} SET external_id = $1, updated_at = $2 WHERE id = $3", def.plural);
         let change = user_change(def, id, account, "external_id", Some(&old), Some(external_id), actor);
         let statements: Vec<Statement> = vec![
             (drop_dup, vec![Value::text(account.to_string()), Value::text(external_id), Value::text(id.to_string())]),
@@ -172,7 +172,7 @@ impl Synced<'_> {
     pub async fn remove(&self, def: &KindDef, id: ResourceId, actor: &str) -> StoreResult<()> {
         let Ok(row) = self.facts(def, id).await else { return Ok(()) };
         let (old, account) = (row.external_id, row.cloudaccount_id);
-        let delete = format!("DELETE FROM {} WHERE id = $1", def.table);
+        let delete = format!("DELETE FROM {} WHERE id = $1", def.plural);
         let change = user_change(def, id, account, "removed", Some(&old), None, actor);
         self.write_with_change(&delete, vec![Value::text(id.to_string())], change).await
     }
@@ -204,7 +204,7 @@ fn user_change(
     actor: &str,
 ) -> ChangeEntry {
     ChangeEntry {
-        resource_kind: def.kind,
+        resource_kind: def.keyword(),
         resource_id: id,
         cloudaccount_id: Some(account),
         field: field.to_string(),

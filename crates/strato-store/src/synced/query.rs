@@ -120,8 +120,8 @@ fn build_query(def: &'static KindDef) -> KindQuery {
     KindQuery {
         def,
         spec: KindSpec {
-            kind: def.kind,
-            table: def.table,
+            kind: def.keyword(),
+            table: def.plural,
             fields: Box::leak(fields.into_boxed_slice()),
             domain_column: Some("t.domain_id"),
             project_column: Some("t.project_id"),
@@ -136,12 +136,12 @@ fn build_query(def: &'static KindDef) -> KindQuery {
 /// Looks a kind up by table, so a `KindDef` constant copied into another crate still matches.
 fn kind_query(def: &KindDef) -> Option<&'static KindQuery> {
     static QUERIES: OnceLock<Vec<KindQuery>> = OnceLock::new();
-    QUERIES.get_or_init(|| listed_kinds().iter().map(|d| build_query(d)).collect()).iter().find(|q| q.def.table == def.table)
+    QUERIES.get_or_init(|| listed_kinds().iter().map(|d| build_query(d)).collect()).iter().find(|q| q.def.plural == def.plural)
 }
 
 fn require(def: &KindDef) -> StoreResult<&'static KindQuery> {
     kind_query(def).ok_or_else(|| {
-        let known: Vec<&str> = listed_kinds().iter().map(|d| d.table).collect();
+        let known: Vec<&str> = listed_kinds().iter().map(|d| d.plural).collect();
         StoreError::invalid("kind", format!("{} is not a listed synced kind; known: {}", def.kind, known.join(", ")))
     })
 }
@@ -195,7 +195,7 @@ impl Synced<'_> {
         let s = &q.spec;
         let sql = format!("SELECT {}{} FROM {} t {}WHERE t.id = $1", s.select, s.details_select, s.table, s.details_joins);
         let rows = self.fetch(q, &sql, &[SqlValue::Text(id.to_string())]).await?;
-        self.attach_children(q, rows).await?.pop().ok_or_else(|| StoreError::not_found(def.kind, id))
+        self.attach_children(q, rows).await?.pop().ok_or_else(|| StoreError::not_found(def.keyword(), id))
     }
 
     /// By id, or else by name, within `visibility`, with details. Synced names repeat across
@@ -216,7 +216,7 @@ impl Synced<'_> {
         let built = q.spec.build(self.store.backend(), &query, visibility)?;
         let rows = self.fetch(q, &built.page_sql, &built.page_values).await?;
         let matches = self.attach_children(q, rows).await?;
-        the_one_named(def.kind, key, matches, |r| {
+        the_one_named(def.keyword(), key, matches, |r| {
             describe_cloud_object(r.id, r.common.cloudaccount_name.as_deref(), r.cloudregion_name.as_deref())
         })
     }
@@ -247,7 +247,7 @@ impl Synced<'_> {
                 return Ok(record);
             }
         }
-        Err(StoreError::not_found(def.kind, format!("{:?}", key.chars().take(64).collect::<String>())))
+        Err(StoreError::not_found(def.keyword(), format!("{:?}", key.chars().take(64).collect::<String>())))
     }
 
     /// Filterable fields of a kind (empty for a kind that is not listed).
@@ -298,7 +298,7 @@ impl Synced<'_> {
                     .collect();
                 Ok(SyncedRecord {
                     id: parse_id(&head.id, "id")?,
-                    kind: q.def.kind,
+                    kind: q.def.keyword(),
                     name: head.name,
                     status: head.status,
                     common: common.into_common()?,
@@ -364,7 +364,7 @@ mod tests {
     #[test]
     fn every_listed_kind_has_unique_fields_and_typed_ids() {
         for def in listed_kinds() {
-            assert_eq!(kind_by_plural(def.table).map(|d| d.kind), Some(def.kind));
+            assert_eq!(kind_by_plural(def.plural).map(|d| d.kind), Some(def.kind));
             let fields = Synced::fields(def);
             let mut names: Vec<&str> = fields.iter().map(|f| f.name).collect();
             names.sort_unstable();
@@ -376,6 +376,6 @@ mod tests {
             }
         }
         assert!(kind_by_plural("zones").is_none());
-        assert!(Synced::fields(&super::super::regions::ZONES).is_empty());
+        assert!(Synced::fields(strato_cloud::ResourceKind::Zone.meta()).is_empty());
     }
 }

@@ -3,13 +3,21 @@
 use std::collections::BTreeMap;
 
 use strato_store::synced::{
-    disks::DISKS, elasticsearches::ELASTICSEARCHES, kind_by_plural, listed_kinds, networks::NETWORKS, regions::ZONES, secgroups::SECGROUPS,
-    servers::SERVERS, skus::SKUS, vpcs::VPCS, Batch, KindDef, ResourceId, Scope, SyncRow, Synced, SyncedRecord, Value,
+    kind_by_plural, listed_kinds, Batch, KindDef, ResourceId, Scope, SyncRow, Synced, SyncedRecord, Value,
 };
 use strato_store::*;
 use strato_types::{CloudAccountId, ListQuery, Provider, RegionStatus};
 
 use crate::both;
+
+const VPCS: &KindDef = <strato_cloud::Vpc as strato_cloud::Kind>::META;
+const NETWORKS: &KindDef = <strato_cloud::Network as strato_cloud::Kind>::META;
+const SECGROUPS: &KindDef = <strato_cloud::Secgroup as strato_cloud::Kind>::META;
+const SKUS: &KindDef = <strato_cloud::Sku as strato_cloud::Kind>::META;
+const DISKS: &KindDef = <strato_cloud::Disk as strato_cloud::Kind>::META;
+const SERVERS: &KindDef = <strato_cloud::Server as strato_cloud::Kind>::META;
+const ELASTICSEARCHES: &KindDef = <strato_cloud::Elasticsearch as strato_cloud::Kind>::META;
+const ZONES: &KindDef = <strato_cloud::Zone as strato_cloud::Kind>::META;
 use crate::cloud::{account, project};
 
 fn q(pairs: &[(&str, &str)]) -> ListQuery {
@@ -145,11 +153,11 @@ both!(paging_totals_and_every_kind, |env: crate::common::Env| async move {
     let expected = [("vpc", 2), ("network", 1), ("secgroup", 1), ("sku", 2), ("disk", 2), ("server", 28), ("elasticsearch", 1)];
     assert_eq!(listed_kinds().len(), expected.len());
     for def in listed_kinds() {
-        let want = expected.iter().find(|(k, _)| *k == def.kind).map(|(_, n)| *n).unwrap();
+        let want = expected.iter().find(|(k, _)| *k == def.keyword()).map(|(_, n)| *n).unwrap();
         let page = synced.list(def, &q(&[("details", "true")]), &Visibility::All).await.unwrap();
         assert_eq!(page.total, want, "{}", def.kind);
-        assert!(page.items.iter().all(|r| r.kind == def.kind && r.common.project_name.is_some()));
-        assert_eq!(kind_by_plural(def.table).map(|d| d.kind), Some(def.kind));
+        assert!(page.items.iter().all(|r| r.kind == def.keyword() && r.common.project_name.is_some()));
+        assert_eq!(kind_by_plural(def.plural).map(|d| d.kind), Some(def.kind));
         // every field is valid SQL on this backend, as a filter and (where orderable) an order
         for field in Synced::fields(def) {
             let filter = format!("{}.isnotnull()", field.name);
@@ -332,8 +340,8 @@ async fn sqlite_counts_use_the_narrow_indexes() {
         }
     };
     for def in listed_kinds() {
-        let p = plan(format!("SELECT COUNT(*) FROM {} t", def.table)).await;
-        assert!(p.contains(&format!("{}_expires", def.table)), "{}: {p}", def.table);
+        let p = plan(format!("SELECT COUNT(*) FROM {} t", def.plural)).await;
+        assert!(p.contains(&format!("{}_expires", def.plural)), "{}: {p}", def.plural);
     }
     let p = plan("SELECT COUNT(*) FROM servers t WHERE t.project_id IN ('p') AND t.status IN ('running')".into()).await;
     assert!(p.contains("servers_project_status"), "{p}");

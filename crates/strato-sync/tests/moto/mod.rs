@@ -14,7 +14,6 @@ use strato_cloud::{CallRecord, Credentials, DriverConfig, ProviderRegistry, Requ
 use strato_driver_tests::moto::MotoServer;
 use strato_store::synced::{ScanRow, StoredRow};
 use strato_store::{CloudAccount, NewCloudAccount, SecretString, Store};
-use strato_sync::kinds::def;
 use strato_sync::{ConnectedDriver, DriverSource, Reconciler, RegistryDrivers, SyncConfig, SyncError};
 use strato_types::{CloudAccountId, CloudRegionId, Provider};
 
@@ -194,7 +193,7 @@ pub async fn region_id(store: &Store, account: CloudAccountId, region: &str) -> 
 
 pub async fn scan(store: &Store, account: CloudAccountId, kind: ResourceKind, region: &str) -> Vec<ScanRow> {
     let rid = region_id(store, account, region).await;
-    store.synced().scan(def(kind), account, Some(rid)).await.expect("scan")
+    store.synced().scan(kind.meta(), account, Some(rid)).await.expect("scan")
 }
 
 pub async fn store_ids(store: &Store, account: CloudAccountId, kind: ResourceKind, region: &str) -> BTreeSet<String> {
@@ -204,18 +203,18 @@ pub async fn store_ids(store: &Store, account: CloudAccountId, kind: ResourceKin
 /// Every stored row of a (region, kind), by external id, with its synced values and children.
 pub async fn rows(store: &Store, account: CloudAccountId, kind: ResourceKind, region: &str) -> BTreeMap<String, StoredRow> {
     let ids: Vec<_> = scan(store, account, kind, region).await.into_iter().map(|r| r.id).collect();
-    store.synced().load(def(kind), &ids).await.expect("load").into_iter().map(|r| (r.external_id.clone(), r)).collect()
+    store.synced().load(kind.meta(), &ids).await.expect("load").into_iter().map(|r| (r.external_id.clone(), r)).collect()
 }
 
 /// One synced column of a stored row, as text.
 pub fn field(kind: ResourceKind, row: &StoredRow, column: &str) -> Option<String> {
-    let i = def(kind).synced_columns().position(|c| c.name == column).unwrap_or_else(|| panic!("{kind} has no column {column}"));
+    let i = kind.meta().synced_columns().position(|c| c.name == column).unwrap_or_else(|| panic!("{kind} has no column {column}"));
     row.values[i].render()
 }
 
 /// One child table of a stored row (e.g. a server's `disks`), as rows of text.
 pub fn children(kind: ResourceKind, row: &StoredRow, child: &str) -> Vec<Vec<Option<String>>> {
-    let i = def(kind).children.iter().position(|c| c.field == child).unwrap_or_else(|| panic!("{kind} has no child {child}"));
+    let i = kind.meta().children.iter().position(|c| c.field == child).unwrap_or_else(|| panic!("{kind} has no child {child}"));
     serde_json::from_str(&row.children[i]).expect("children JSON")
 }
 

@@ -6,8 +6,6 @@ use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema};
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::kinds::SyncedKind;
-
 use super::cloud::{CloudAccountView, CloudRegionView, ZoneView};
 use super::resource::ResourceView;
 use super::identity::{DomainView, ProjectView, RoleAssignmentView, TokenView, UserView};
@@ -45,7 +43,8 @@ list_answer!(ActionLogList, actionlogs, ActionLogView);
 /// every kind, and each kind's OpenAPI schema is built from its declaration (`list_schema`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResourceList {
-    pub kind: &'static SyncedKind,
+    /// The kind's plural: the array's key.
+    pub plural: &'static str,
     pub items: Vec<ResourceView>,
     pub total: u64,
     pub limit: u64,
@@ -55,7 +54,7 @@ pub struct ResourceList {
 impl Serialize for ResourceList {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(4))?;
-        map.serialize_entry(self.kind.plural, &self.items)?;
+        map.serialize_entry(self.plural, &self.items)?;
         map.serialize_entry("total", &self.total)?;
         map.serialize_entry("limit", &self.limit)?;
         map.serialize_entry("offset", &self.offset)?;
@@ -64,10 +63,10 @@ impl Serialize for ResourceList {
 }
 
 impl ResourceList {
-    /// The OpenAPI schema of the kind's list answer, named `kind.list_schema_name()`: the same
-    /// shape `list_answer!` derives for the other kinds, its items the kind's own view
-    /// (`kind.view_schema_name()`, which the server builds from the store's declaration).
-    pub fn list_schema(kind: &SyncedKind) -> RefOr<Schema> {
+    /// The OpenAPI schema of a kind's list answer: the same shape `list_answer!` derives for
+    /// the other kinds, under the kind's `plural`, its items the kind's own view (the schema
+    /// named `view_schema`, which the server builds from the kind's declaration).
+    pub fn list_schema(plural: &str, view_schema: &str) -> RefOr<Schema> {
         let total = match u64::schema() {
             RefOr::T(Schema::Object(mut object)) => {
                 object.description = Some(TOTAL_DOC.to_string());
@@ -76,8 +75,8 @@ impl ResourceList {
             other => other,
         };
         ObjectBuilder::new()
-            .property(kind.plural, ArrayBuilder::new().items(Ref::from_schema_name(kind.view_schema_name())))
-            .required(kind.plural)
+            .property(plural, ArrayBuilder::new().items(Ref::from_schema_name(view_schema)))
+            .required(plural)
             .property("total", total)
             .required("total")
             .property("limit", u64::schema())
@@ -91,23 +90,21 @@ impl ResourceList {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kinds::SYNCED_KINDS;
 
     #[test]
     fn synced_list_schema_has_the_shape_list_answer_derives() {
         let derived = serde_json::to_string(&TokenList::schema()).unwrap();
-        for kind in SYNCED_KINDS {
-            let built = serde_json::to_value(ResourceList::list_schema(kind)).unwrap();
-            let expected = derived.replace("\"tokens\"", &format!("\"{}\"", kind.plural)).replace("TokenView", &kind.view_schema_name());
-            assert_eq!(built, serde_json::from_str::<serde_json::Value>(&expected).unwrap(), "{}", kind.plural);
+        for (plural, view) in [("servers", "ServerView"), ("elasticsearches", "ElasticsearchView")] {
+            let built = serde_json::to_value(ResourceList::list_schema(plural, view)).unwrap();
+            let expected = derived.replace("\"tokens\"", &format!("\"{plural}\"")).replace("TokenView", view);
+            assert_eq!(built, serde_json::from_str::<serde_json::Value>(&expected).unwrap(), "{plural}");
         }
     }
 
     #[test]
     fn synced_list_serialises_under_the_plural_in_field_order() {
-        let kind = &SYNCED_KINDS[0];
-        let list = ResourceList { kind, items: Vec::new(), total: 3, limit: 20, offset: 0 };
+        let list = ResourceList { plural: "vpcs", items: Vec::new(), total: 3, limit: 20, offset: 0 };
         let text = serde_json::to_string(&list).unwrap();
-        assert_eq!(text, format!(r#"{{"{}":[],"total":3,"limit":20,"offset":0}}"#, kind.plural));
+        assert_eq!(text, r#"{"vpcs":[],"total":3,"limit":20,"offset":0}"#);
     }
 }

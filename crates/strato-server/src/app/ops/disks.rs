@@ -1,103 +1,39 @@
-//! Disk operations: the state machine (as `Action`s) and create.
-//!
-//! | action | from | during | end (cloud) | failed |
-//! |---|---|---|---|---|
-//! | attach | available, attach_failed | attaching | in_use | attach_failed |
-//! | detach | in_use, detach_failed | detaching | available | detach_failed |
-//! | resize | available, in_use, resize_failed | resizing | available or in_use | resize_failed |
-//! | delete | available, error, unknown, *_failed | deleting | gone | delete_failed |
-//! | create | - | creating | available | create_failed |
-
-use std::time::Duration;
+//! Disk operations with a body (attach, detach, resize) and create; the state machine is
+//! declared with the kind (`strato_cloud::kinds::disk`), delete is a plain action.
 
 use futures::future::BoxFuture;
 use strato_cloud::{CloudDriver, DiskStatus, ExtBase, ExtDisk, Preflight, ResourceKind};
 use strato_store::synced::operations::is_pending;
 use strato_store::synced::query::SyncedRecord;
-use strato_store::synced::{disks::DISKS, servers::SERVERS};
 use strato_sync::{PendingResource, Reconciler};
 use strato_tasks::{StepError, TaskKind};
 use strato_types::api::{DiskAttach, DiskCreate, DiskResize, TaskView};
 
-use super::{Action, ActionArgs, CreateSpec, OpParams, Until};
+use super::{action, declared, Action, ActionArgs, CloudCall, CreateSpec, OpParams};
 use crate::app::authz::Principal;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 
-pub(crate) static ATTACH: Action = Action {
-    resource: ResourceKind::Disk,
-    verb: "attach",
-    task: "disk.attach",
-    from: &["available", "attach_failed"],
-    during: "attaching",
-    failed: "attach_failed",
-    until: Until::Status(&["in_use"]),
-    call: Some(|d, p| {
+/// The cloud calls of the disk actions with a body (the state machines are declared with the
+/// kind, `strato_cloud::kinds::disk`).
+pub(crate) static CALLS: &[(ResourceKind, &str, CloudCall)] = &[
+    (ResourceKind::Disk, "attach", |d, p| {
         Box::pin(async move {
             let server = p.server_external_id.as_deref().unwrap_or_default();
             d.attach_disk(&p.region, &p.external_id, server, p.device.as_deref()).await.map(|_| ())
         })
     }),
-    timeout: Duration::from_secs(600),
-};
-
-pub(crate) static DETACH: Action = Action {
-    resource: ResourceKind::Disk,
-    verb: "detach",
-    task: "disk.detach",
-    from: &["in_use", "detach_failed"],
-    during: "detaching",
-    failed: "detach_failed",
-    until: Until::Status(&["available"]),
-    call: Some(|d, p| {
+    (ResourceKind::Disk, "detach", |d, p| {
         Box::pin(async move {
             let server = p.server_external_id.as_deref().unwrap_or_default();
             d.detach_disk(&p.region, &p.external_id, server).await
         })
     }),
-    timeout: Duration::from_secs(600),
-};
+    (ResourceKind::Disk, "resize", |d, p| Box::pin(async move { d.resize_disk(&p.region, &p.external_id, p.size_gb.unwrap_or_default()).await })),
+];
 
-pub(crate) static RESIZE: Action = Action {
-    resource: ResourceKind::Disk,
-    verb: "resize",
-    task: "disk.resize",
-    from: &["available", "in_use", "resize_failed"],
-    during: "resizing",
-    failed: "resize_failed",
-    until: Until::Status(&["available", "in_use"]),
-    call: Some(|d, p| Box::pin(async move { d.resize_disk(&p.region, &p.external_id, p.size_gb.unwrap_or_default()).await })),
-    timeout: Duration::from_secs(1800),
-};
-
-pub(crate) static DELETE: Action = Action {
-    resource: ResourceKind::Disk,
-    verb: "delete",
-    task: "disk.delete",
-    from: &["available", "error", "unknown", "create_failed", "attach_failed", "resize_failed", "delete_failed"],
-    during: "deleting",
-    failed: "delete_failed",
-    until: Until::Gone,
-    call: Some(|d, p| d.delete_disk(&p.region, &p.external_id)),
-    timeout: Duration::from_secs(600),
-};
-
-pub(crate) static CREATE: Action = Action {
-    resource: ResourceKind::Disk,
-    verb: "create",
-    task: "disk.create",
-    from: &[],
-    during: "creating",
-    failed: "create_failed",
-    until: Until::Status(&["available"]),
-    call: None,
-    timeout: Duration::from_secs(600),
-};
-
-pub(crate) static ACTIONS: &[&Action] = &[&ATTACH, &DETACH, &RESIZE, &DELETE];
-
-pub(crate) fn create_kind(rec: Reconciler) -> TaskKind<OpParams> {
-    super::create_kind(&CREATE, &DELETE, "create_disk", make_disk, rec)
+pub(crate) fn create_kind(create: &'static Action, rec: Reconciler) -> TaskKind<OpParams> {
+    super::create_kind(create, action(ResourceKind::Disk, "delete"), "create_disk", make_disk, rec)
 }
 
 /// `disk.create`'s cloud call (the task id is the cloud's client token).
@@ -112,7 +48,7 @@ fn make_disk<'a>(d: &'a dyn CloudDriver, p: &'a OpParams, token: String) -> BoxF
 impl App {
     /// `POST /disks/{id}/attach`: to a server of the same account and region.
     pub async fn attach_disk(&self, principal: &Principal, key: &str, input: DiskAttach) -> ApiResult<TaskView> {
-        let record = self.find_resource(principal, &DISKS, key).await?;
+        let record = self.find_resource(principal, ResourceKind::Disk.meta(), key).await?;
         if let Some(device) = &input.device {
             crate::app::validate::device_name(device)?;
         }
@@ -125,7 +61,7 @@ impl App {
         let server = self
             .store
             .synced()
-            .find_in_region(&SERVERS, record.common.cloudaccount_id, region, &input.server, &visibility)
+            .find_in_region(ResourceKind::Server.meta(), record.common.cloudaccount_id, region, &input.server, &visibility)
             .await
             .map_err(|_| ApiError::invalid_field("server", format!("no server {:?} in the disk's account and region", input.server)))?;
         principal.check_write("server", &input.server, server.common.domain_id, server.common.project_id)?;
@@ -135,18 +71,19 @@ impl App {
         if record.common.zone_id.is_some() && server.common.zone_id.is_some() && record.common.zone_id != server.common.zone_id {
             return Err(ApiError::invalid_field("server", format!("server {:?} is in another zone than disk {:?}", server.name, record.name)));
         }
-        if ATTACH.from.contains(&record.status.as_str()) && !is_pending(&record.common.external_id) {
+        let attach = declared(ResourceKind::Disk, "attach")?;
+        if attach.accepts(&record.status) && !is_pending(&record.common.external_id) {
             let (driver, region) = self.driver_and_region(principal, &record).await?;
             let op = Preflight::AttachDisk { disk_id: &record.common.external_id, server_id: &server.common.external_id };
             self.preflight(driver.as_ref(), &region, op).await?;
         }
         let args = ActionArgs { server_external_id: Some(server.common.external_id), device: input.device, ..ActionArgs::default() };
-        self.start_action(principal, &ATTACH, &record, args).await
+        self.start_action(principal, attach, &record, args).await
     }
 
     /// `POST /disks/{id}/detach`: from the server it is attached to. A boot disk stays.
     pub async fn detach_disk(&self, principal: &Principal, key: &str) -> ApiResult<TaskView> {
-        let record = self.find_resource(principal, &DISKS, key).await?;
+        let record = self.find_resource(principal, ResourceKind::Disk.meta(), key).await?;
         if record.attribute("is_root").and_then(|v| v.render()).as_deref() == Some("true") {
             return Err(ApiError::invalid_field("disk", format!("disk {:?} is a boot disk; it cannot be detached", record.name)));
         }
@@ -155,17 +92,18 @@ impl App {
         if args.server_external_id.is_none() && record.status == "in_use" {
             return Err(ApiError::Conflict(format!("disk {:?} is in use but its server is not known yet; sync the account", record.name)));
         }
-        if let (Some(server), true) = (&args.server_external_id, DETACH.from.contains(&record.status.as_str())) {
+        let detach = declared(ResourceKind::Disk, "detach")?;
+        if let (Some(server), true) = (&args.server_external_id, detach.accepts(&record.status)) {
             let (driver, region) = self.driver_and_region(principal, &record).await?;
             let op = Preflight::DetachDisk { disk_id: &record.common.external_id, server_id: server };
             self.preflight(driver.as_ref(), &region, op).await?;
         }
-        self.start_action(principal, &DETACH, &record, args).await
+        self.start_action(principal, detach, &record, args).await
     }
 
     /// `POST /disks/{id}/resize`: grow only.
     pub async fn resize_disk(&self, principal: &Principal, key: &str, input: DiskResize) -> ApiResult<TaskView> {
-        let record = self.find_resource(principal, &DISKS, key).await?;
+        let record = self.find_resource(principal, ResourceKind::Disk.meta(), key).await?;
         let current = record.attribute("size_gb").and_then(|v| v.render()).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
         if input.size <= current {
             return Err(ApiError::invalid_field("size", format!("disks only grow: {:?} has {current} GiB, asked for {}", record.name, input.size)));
@@ -174,14 +112,15 @@ impl App {
         if input.size > MAX_GB {
             return Err(ApiError::invalid_field("size", format!("at most {MAX_GB} GiB")));
         }
-        if RESIZE.from.contains(&record.status.as_str()) && !is_pending(&record.common.external_id) {
+        let resize = declared(ResourceKind::Disk, "resize")?;
+        if resize.accepts(&record.status) && !is_pending(&record.common.external_id) {
             let (driver, region) = self.driver_and_region(principal, &record).await?;
             let op = Preflight::ResizeDisk { disk_id: &record.common.external_id, size_gb: input.size };
             self.preflight(driver.as_ref(), &region, op).await?;
         }
         let server = self.store.synced().attached_server(record.id).await?;
         let args = ActionArgs { size_gb: Some(input.size), server_external_id: server.map(|s| s.0), ..ActionArgs::default() };
-        self.start_action(principal, &RESIZE, &record, args).await
+        self.start_action(principal, resize, &record, args).await
     }
 
     /// `POST /disks`: inserts the disk's row (status creating) and starts `disk.create`.
@@ -193,7 +132,7 @@ impl App {
         }
         let target = self.creation_target(principal, &input.cloudaccount, input.region.as_deref(), input.project.as_deref()).await?;
         let visibility = crate::app::cloudregions::show_visibility(principal)?;
-        if self.store.synced().find_in_region(&DISKS, target.account.id, target.region.id, &input.name, &visibility).await.is_ok() {
+        if self.store.synced().find_in_region(ResourceKind::Disk.meta(), target.account.id, target.region.id, &input.name, &visibility).await.is_ok() {
             return Err(ApiError::Conflict(format!("a disk named {:?} already exists in {}", input.name, target.region.common.external_id)));
         }
         let zone = match &input.zone {
@@ -221,7 +160,7 @@ impl App {
             device: None,
             is_root: false,
         });
-        self.start_create(principal, &CREATE, &target, CreateSpec::Disk(spec), pending).await
+        self.start_create(principal, declared(ResourceKind::Disk, "create")?, &target, CreateSpec::Disk(spec), pending).await
     }
 }
 
@@ -238,7 +177,7 @@ impl App {
 
     /// The target region's zone when it has exactly one (a kvm host has one).
     async fn only_zone(&self, target: &super::CreationTarget) -> ApiResult<String> {
-        let zones = self.store.synced().scan(strato_sync::kinds::def(ResourceKind::Zone), target.account.id, Some(target.region.id)).await?;
+        let zones = self.store.synced().scan(ResourceKind::Zone.meta(), target.account.id, Some(target.region.id)).await?;
         match zones.as_slice() {
             [only] => Ok(only.external_id.clone()),
             [] => Err(ApiError::invalid_field("zone", format!("region {} has no zones yet; sync the account", target.region.common.external_id))),

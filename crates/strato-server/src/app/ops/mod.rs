@@ -11,14 +11,14 @@
 //! 4. `reread`: the targeted re-read of the resource (and of the server a disk moved on or
 //!    off), so the inventory shows the new state at once; the change log credits the user.
 //!
-//! A kind file (`servers.rs`, `disks.rs`, `elasticsearches.rs`) declares its actions as
-//! `Action` values (the state machine is their `from`/`during`/`failed` fields) and the app
-//! functions of the actions that take a body; creates add their own create step. Plain
-//! actions (id only, declared with the kind in `strato_types::kinds`) all go through
-//! `plain.rs`.
+//! Every action is a `Transition` of its kind's declaration (`strato_cloud::kinds`: the state
+//! machine's `from`/`during`/`failed`/`until`); [`actions()`] makes one task kind of each. A
+//! plain action (id only) is performed by the driver's facet of the kind and needs nothing
+//! here (`plain.rs` serves them all). An action with a body has its cloud call and app
+//! function in its kind's file (`servers.rs`, `disks.rs`, listed in [`written_calls`]);
+//! creates add their own create step.
 
 pub mod disks;
-pub mod elasticsearches;
 mod plain;
 mod preflight;
 pub mod servers;
@@ -27,12 +27,15 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
-use strato_cloud::{CloudDriver, CloudError, CloudResult, ResourceKind};
+use std::sync::OnceLock;
+
+use strato_cloud::kinds::{self, Transition, Until};
+use strato_cloud::{CloudDriver, CloudResult, ResourceKind};
 use strato_store::synced::operations::{is_pending, OperationStart, Started};
 use strato_store::synced::query::SyncedRecord;
 use strato_store::synced::{KindDef, ResourceId};
 use strato_store::{NewTask, TaskTarget};
-use strato_sync::{kinds, ChangeOrigin, Reconciler, SyncError};
+use strato_sync::{ChangeOrigin, Reconciler, SyncError};
 use strato_tasks::{Registry, Step, StepContext, StepError, StepOutcome, TaskKind};
 use strato_types::api::TaskView;
 use strato_types::CloudAccountId;
@@ -41,48 +44,99 @@ use super::authz::Principal;
 use super::App;
 use crate::error::{ApiError, ApiResult};
 
-/// One cloud call of an action.
+/// The cloud call of an action with a body, written in its kind's file.
 pub(crate) type CloudCall = for<'a> fn(&'a dyn CloudDriver, &'a OpParams) -> BoxFuture<'a, CloudResult<()>>;
 
-/// When an action is done in the cloud.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Until {
-    /// The cloud reports one of these statuses.
-    Status(&'static [&'static str]),
-    /// The cloud no longer has the resource.
-    Gone,
+/// How an action reaches the cloud.
+#[derive(Clone, Copy)]
+pub(crate) enum Call {
+    /// The driver's facet of the kind performs the verb.
+    Plain,
+    /// An action with a body: its call, written in the kind's file.
+    Written(CloudCall),
+    /// A create: its own step makes the resource.
+    Create,
 }
 
-/// One action of a kind's state machine.
+/// One action of a kind's state machine, as its task runs it.
 pub(crate) struct Action {
     pub resource: ResourceKind,
-    /// As in the API path and the action log: `stop`, `change_config`, `delete`, ...
-    pub verb: &'static str,
+    /// The declaration: verb, from / during / failed / until, timeout.
+    pub transition: &'static Transition,
     /// Task kind, e.g. `server.stop`.
     pub task: &'static str,
-    /// Statuses the action is accepted from; anything else is a 409 naming the status.
-    pub from: &'static [&'static str],
-    /// The transitional status while the task runs.
-    pub during: &'static str,
-    /// The status a failed task leaves.
-    pub failed: &'static str,
-    pub until: Until,
-    /// `None` for creates (their own step makes the resource).
-    pub call: Option<CloudCall>,
-    /// How long the cloud may take to get there.
-    pub timeout: Duration,
+    pub call: Call,
 }
 
 impl Action {
     fn def(&self) -> &'static KindDef {
-        kinds::def(self.resource)
+        self.resource.meta()
+    }
+    pub(crate) fn verb(&self) -> &'static str {
+        self.transition.verb
     }
     fn is_delete(&self) -> bool {
-        matches!(self.until, Until::Gone)
+        self.transition.is_delete()
+    }
+    /// Whether the state machine accepts the action from `status`.
+    pub(crate) fn accepts(&self, status: &str) -> bool {
+        self.transition.from.contains(&status)
     }
     fn is_create(&self) -> bool {
-        self.call.is_none()
+        matches!(self.call, Call::Create)
     }
+    /// The cloud call (none for a create, whose own step makes the resource).
+    async fn call_cloud(&self, driver: &dyn CloudDriver, p: &OpParams) -> CloudResult<()> {
+        match self.call {
+            Call::Plain => kinds::lookup(self.resource).act(driver, &p.region, &p.external_id, self.verb()).await,
+            Call::Written(call) => call(driver, p).await,
+            Call::Create => Ok(()),
+        }
+    }
+}
+
+/// The calls of the actions with a body, by kind and verb; each kind file lists its own.
+fn written_calls() -> impl Iterator<Item = &'static (ResourceKind, &'static str, CloudCall)> {
+    servers::CALLS.iter().chain(disks::CALLS)
+}
+
+/// Every declared action of every kind, each with its task kind.
+pub(crate) fn actions() -> &'static [Action] {
+    static ACTIONS: OnceLock<Vec<Action>> = OnceLock::new();
+    ACTIONS.get_or_init(|| {
+        let mut actions = Vec::new();
+        for kind in kinds::all() {
+            let meta = kind.meta();
+            for transition in meta.transitions {
+                let call = if transition.plain.is_some() {
+                    Call::Plain
+                } else if transition.is_create() {
+                    Call::Create
+                } else {
+                    match written_calls().find(|(k, verb, _)| *k == meta.kind && *verb == transition.verb) {
+                        Some((_, _, call)) => Call::Written(*call),
+                        // a declared action with a body but no call: refused at start (a test
+                        // finds it first)
+                        None => continue,
+                    }
+                };
+                // one string per declared action, made once per process
+                let task: &'static str = Box::leak(format!("{}.{}", meta.kind, transition.verb).into_boxed_str());
+                actions.push(Action { resource: meta.kind, transition, task, call });
+            }
+        }
+        actions
+    })
+}
+
+/// The action `verb` of `kind`, if it is declared (and, with a body, written).
+pub(crate) fn action(kind: ResourceKind, verb: &str) -> Option<&'static Action> {
+    actions().iter().find(|a| a.resource == kind && a.verb() == verb)
+}
+
+/// An action the kind's file relies on being declared (the tests check each one).
+pub(crate) fn declared(kind: ResourceKind, verb: &str) -> ApiResult<&'static Action> {
+    action(kind, verb).ok_or_else(|| ApiError::internal(format!("{kind} {verb} is not a declared action")))
 }
 
 /// Params of every operation task (stored with the task; committed after every step).
@@ -123,20 +177,18 @@ pub enum CreateSpec {
     Disk(strato_cloud::DiskCreate),
 }
 
-/// Every kind's actions (creates aside): the task kinds `register` makes, and where a plain
-/// action's verb finds its state machine.
-fn registered() -> impl Iterator<Item = &'static Action> {
-    servers::ACTIONS.iter().chain(disks::ACTIONS).chain(elasticsearches::ACTIONS).copied()
-}
-
 /// Every operation task kind.
 pub(crate) fn register(registry: &mut Registry, reconciler: &Reconciler) -> Vec<Result<(), strato_tasks::EngineError>> {
     let mut results = Vec::new();
-    for action in registered() {
-        results.push(registry.register(action_kind(action, reconciler.clone())));
+    for action in actions() {
+        let kind = match action.call {
+            Call::Create if action.resource == ResourceKind::Server => servers::create_kind(action, reconciler.clone()),
+            Call::Create if action.resource == ResourceKind::Disk => disks::create_kind(action, reconciler.clone()),
+            Call::Create => continue,
+            _ => action_kind(action, reconciler.clone()),
+        };
+        results.push(registry.register(kind));
     }
-    results.push(registry.register(servers::create_kind(reconciler.clone())));
-    results.push(registry.register(disks::create_kind(reconciler.clone())));
     results
 }
 
@@ -153,10 +205,10 @@ fn action_kind(action: &'static Action, rec: Reconciler) -> TaskKind<OpParams> {
 pub(crate) type MakeCall = for<'a> fn(&'a dyn CloudDriver, &'a OpParams, String) -> BoxFuture<'a, Result<String, StepError>>;
 
 /// A create task: accepted, the kind's make call, then await and re-read like every action.
-/// `delete` is the kind's delete action, whose call undoes the make.
+/// `delete` is the kind's delete action, whose call undoes the make (none: nothing undoes it).
 pub(crate) fn create_kind(
     action: &'static Action,
-    delete: &'static Action,
+    delete: Option<&'static Action>,
     step_name: &'static str,
     make: MakeCall,
     rec: Reconciler,
@@ -172,7 +224,7 @@ pub(crate) fn create_kind(
 /// puts the placeholder id back (the row is again a record of a create that made nothing).
 struct Create {
     action: &'static Action,
-    delete: &'static Action,
+    delete: Option<&'static Action>,
     step_name: &'static str,
     make: MakeCall,
     rec: Reconciler,
@@ -197,9 +249,9 @@ impl Step<OpParams> for Create {
         if is_pending(&p.external_id) {
             return Ok(());
         }
-        if let Some(delete) = self.delete.call {
+        if let Some(delete) = self.delete {
             let driver = driver(&self.rec, p.cloudaccount_id).await?;
-            match delete(driver.as_ref(), p).await {
+            match delete.call_cloud(driver.as_ref(), p).await {
                 Ok(()) => {}
                 Err(e) if e.is_not_found() => {}
                 Err(e) => return Err(e.into()),
@@ -246,7 +298,7 @@ impl Step<OpParams> for Accepted {
         } else if ctx.cancelled() {
             synced.set_status(def, p.resource_id, &p.prior_status, &p.actor).await?;
         } else {
-            synced.set_status(def, p.resource_id, self.action.failed, &p.actor).await?;
+            synced.set_status(def, p.resource_id, self.action.transition.failed, &p.actor).await?;
         }
         Ok(())
     }
@@ -268,9 +320,8 @@ impl Step<OpParams> for CallCloud {
             // a row of a create that never made anything: nothing to call
             return Ok(StepOutcome::Done);
         }
-        let Some(call) = self.action.call else { return Ok(StepOutcome::Done) };
         let driver = driver(&self.rec, p.cloudaccount_id).await?;
-        match call(driver.as_ref(), p).await {
+        match self.action.call_cloud(driver.as_ref(), p).await {
             Ok(()) => Ok(StepOutcome::Done),
             // deleting what the cloud no longer has is done
             Err(e) if e.is_not_found() && self.action.is_delete() => Ok(StepOutcome::Done),
@@ -289,21 +340,6 @@ struct AwaitCloud {
     rec: Reconciler,
 }
 
-/// The cloud's status of one resource; `None` when it no longer has it.
-async fn cloud_status(driver: &dyn CloudDriver, kind: ResourceKind, region: &str, id: &str) -> CloudResult<Option<String>> {
-    let status = match kind {
-        ResourceKind::Server => driver.get_server(region, id).await.map(|s| s.status.as_str().to_string()),
-        ResourceKind::Disk => driver.get_disk(region, id).await.map(|d| d.status.as_str().to_string()),
-        ResourceKind::Elasticsearch => driver.get_elasticsearch(region, id).await.map(|e| e.status.as_str().to_string()),
-        other => return Err(CloudError::not_implemented(format!("operations on {other}"))),
-    };
-    match status {
-        Ok(s) => Ok(Some(s)),
-        Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
 #[async_trait::async_trait]
 impl Step<OpParams> for AwaitCloud {
     fn name(&self) -> &str {
@@ -315,8 +351,8 @@ impl Step<OpParams> for AwaitCloud {
             return Ok(StepOutcome::Done);
         }
         let driver = driver(&self.rec, p.cloudaccount_id).await?;
-        let status = cloud_status(driver.as_ref(), self.action.resource, &p.region, &p.external_id).await?;
-        let arrived = match (self.action.until, status.as_deref()) {
+        let status = kinds::lookup(self.action.resource).status(driver.as_ref(), &p.region, &p.external_id).await?;
+        let arrived = match (self.action.transition.until, status) {
             (Until::Gone, None) => true,
             (Until::Status(wanted), Some(s)) => wanted.contains(&s),
             (Until::Status(_), None) => {
@@ -331,7 +367,7 @@ impl Step<OpParams> for AwaitCloud {
         }
     }
     fn wait_timeout(&self) -> Duration {
-        self.action.timeout
+        self.action.transition.timeout
     }
 }
 
@@ -376,8 +412,8 @@ fn refuse(action: &Action, record: &SyncedRecord) -> ApiError {
         action.resource,
         record.name,
         record.status,
-        action.verb.replace('_', "-"),
-        action.from.join(" or ")
+        action.transition.command_suffix(),
+        action.transition.from.join(" or ")
     ))
 }
 
@@ -416,8 +452,8 @@ impl App {
         args: ActionArgs,
     ) -> ApiResult<TaskView> {
         let def = action.def();
-        principal.check_write(def.kind, &record.name, record.common.domain_id, record.common.project_id)?;
-        if !action.from.contains(&record.status.as_str()) {
+        principal.check_write(def.keyword(), &record.name, record.common.domain_id, record.common.project_id)?;
+        if !action.accepts(&record.status) {
             return Err(refuse(action, record));
         }
         if action.is_delete() && record.common.disable_delete {
@@ -445,14 +481,14 @@ impl App {
             create: None,
         };
         let mut task = NewTask::new(action.task, serde_json::to_value(&params).map_err(ApiError::internal)?);
-        task.target = Some(TaskTarget { kind: def.kind.to_string(), id: record.id.to_string() });
+        task.target = Some(TaskTarget { kind: def.keyword().to_string(), id: record.id.to_string() });
         task.owner = Some(super::tasks::task_owner(record.common.domain_id, record.common.project_id, Some(principal)));
         let start = OperationStart {
             def,
             id: record.id,
             cloudaccount_id: account.id,
             from_status: &record.status,
-            status: action.during,
+            status: action.transition.during,
             refuse_protected: action.is_delete(),
             actor: &principal.user_name,
         };
@@ -495,7 +531,7 @@ impl App {
                 ApiError::invalid_field("region", format!("cloud account {:?} has no region {:?}", account.name, r.chars().take(64).collect::<String>()))
             })?,
             None => {
-                let known = self.store.synced().scan(kinds::def(ResourceKind::CloudRegion), account.id, None).await?;
+                let known = self.store.synced().scan(ResourceKind::CloudRegion.meta(), account.id, None).await?;
                 match known.as_slice() {
                     [only] => regions.get_by_external_id(account.id, &only.external_id).await?,
                     _ => return Err(ApiError::invalid_field("region", format!("cloud account {:?} has several regions; name one", account.name))),
@@ -539,7 +575,7 @@ impl App {
             cloudaccount_id: target.account.id,
             region,
             external_id: strato_sync::pending_external_id(id),
-            prior_status: action.during.to_string(),
+            prior_status: action.transition.during.to_string(),
             actor: principal.user_name.clone(),
             instance_type: None,
             size_gb: None,
@@ -548,7 +584,7 @@ impl App {
             create: Some(spec),
         };
         let owner = super::tasks::task_owner(target.account.domain_id, target.project, Some(principal));
-        let spec = strato_tasks::TaskSpec::new(action.task, params).target(action.def().kind, id).owner(owner);
+        let spec = strato_tasks::TaskSpec::new(action.task, params).target(action.def().keyword(), id).owner(owner);
         match self.tasks().enqueue(spec).await {
             Ok(task) => Ok(super::tasks::view(task)),
             Err(e) => {
@@ -568,7 +604,7 @@ impl App {
     ) -> ApiResult<strato_types::api::ResourceView> {
         let def = super::resources::kind(plural)?;
         let record = self.find_resource(principal, def, key).await?;
-        principal.check_write(def.kind, key, record.common.domain_id, record.common.project_id)?;
+        principal.check_write(def.keyword(), key, record.common.domain_id, record.common.project_id)?;
         if let Some(disable_delete) = input.disable_delete {
             self.store.synced().set_disable_delete(def, record.id, disable_delete, &principal.user_name).await?;
         }

@@ -70,7 +70,7 @@ impl App {
                 if let Some(named) = driver.instance_type_for(vcpus, memory) {
                     return Ok((named, true));
                 }
-                let skus = driver.list_skus(region).await.map_err(refusal)?;
+                let skus = strato_cloud::facet::<strato_cloud::Sku>(driver).map_err(refusal)?.list(region).await.map_err(refusal)?;
                 let mut fits: Vec<&str> =
                     skus.iter().filter(|s| s.cpu == vcpus && s.memory_mb == memory).map(|s| s.base.external_id.as_str()).collect();
                 fits.sort_unstable();

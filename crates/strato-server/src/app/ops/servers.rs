@@ -1,122 +1,30 @@
-//! Server operations: the state machine (as `Action`s) and create.
-//!
-//! | action | from | during | end (cloud) | failed |
-//! |---|---|---|---|---|
-//! | start | stopped, start_failed | starting | running | start_failed |
-//! | stop | running, stop_failed | stopping | stopped | stop_failed |
-//! | restart | running, restart_failed | rebooting | running | restart_failed |
-//! | change_config | stopped, change_config_failed | changing_config | stopped | change_config_failed |
-//! | delete | any settled or failed status | deleting | gone | delete_failed |
-//! | create | - | creating | running | create_failed |
-
-use std::time::Duration;
+//! Server operations with a body (change config) and create; the state machine is declared
+//! with the kind (`strato_cloud::kinds::server`), the plain actions need nothing here.
 
 use futures::future::BoxFuture;
 use strato_cloud::{CloudDriver, ExtBase, ExtServer, PowerState, Preflight, ResourceKind, ServerStatus};
 use strato_store::synced::operations::is_pending;
-use strato_store::synced::{networks::NETWORKS, secgroups::SECGROUPS, servers::SERVERS, skus::SKUS};
 use strato_sync::{PendingResource, Reconciler};
 use strato_tasks::{StepError, TaskKind};
 use strato_types::api::{ServerChangeConfig, ServerCreate, TaskView};
 
 use super::preflight::Shape;
-use super::{Action, ActionArgs, CreateSpec, OpParams, Until};
+use super::{action, declared, Action, ActionArgs, CloudCall, CreateSpec, OpParams};
 use crate::app::authz::Principal;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 
-const SETTLED: &[&str] = &[
-    "running",
-    "stopped",
-    "error",
-    "unknown",
-    "create_failed",
-    "start_failed",
-    "stop_failed",
-    "restart_failed",
-    "change_config_failed",
-    "delete_failed",
-];
-
-pub(crate) static START: Action = Action {
-    resource: ResourceKind::Server,
-    verb: "start",
-    task: "server.start",
-    from: &["stopped", "start_failed"],
-    during: "starting",
-    failed: "start_failed",
-    until: Until::Status(&["running"]),
-    call: Some(|d, p| d.start_server(&p.region, &p.external_id)),
-    timeout: Duration::from_secs(600),
-};
-
-pub(crate) static STOP: Action = Action {
-    resource: ResourceKind::Server,
-    verb: "stop",
-    task: "server.stop",
-    from: &["running", "stop_failed"],
-    during: "stopping",
-    failed: "stop_failed",
-    until: Until::Status(&["stopped"]),
-    call: Some(|d, p| d.stop_server(&p.region, &p.external_id)),
-    timeout: Duration::from_secs(600),
-};
-
-pub(crate) static RESTART: Action = Action {
-    resource: ResourceKind::Server,
-    verb: "restart",
-    task: "server.restart",
-    from: &["running", "restart_failed"],
-    during: "rebooting",
-    failed: "restart_failed",
-    until: Until::Status(&["running"]),
-    call: Some(|d, p| d.restart_server(&p.region, &p.external_id)),
-    timeout: Duration::from_secs(600),
-};
-
-pub(crate) static CHANGE_CONFIG: Action = Action {
-    resource: ResourceKind::Server,
-    verb: "change_config",
-    task: "server.change_config",
-    from: &["stopped", "change_config_failed"],
-    during: "changing_config",
-    failed: "change_config_failed",
-    until: Until::Status(&["stopped"]),
-    call: Some(|d, p| Box::pin(async move {
+/// The cloud calls of the server actions with a body (the state machines are declared with the
+/// kind, `strato_cloud::kinds::server`).
+pub(crate) static CALLS: &[(ResourceKind, &str, CloudCall)] = &[(ResourceKind::Server, "change_config", |d, p| {
+    Box::pin(async move {
         let instance_type = p.instance_type.as_deref().unwrap_or_default();
         d.change_server_config(&p.region, &p.external_id, instance_type).await
-    })),
-    timeout: Duration::from_secs(600),
-};
+    })
+})];
 
-pub(crate) static DELETE: Action = Action {
-    resource: ResourceKind::Server,
-    verb: "delete",
-    task: "server.delete",
-    from: SETTLED,
-    during: "deleting",
-    failed: "delete_failed",
-    until: Until::Gone,
-    call: Some(|d, p| d.delete_server(&p.region, &p.external_id)),
-    timeout: Duration::from_secs(900),
-};
-
-pub(crate) static CREATE: Action = Action {
-    resource: ResourceKind::Server,
-    verb: "create",
-    task: "server.create",
-    from: &[],
-    during: "creating",
-    failed: "create_failed",
-    until: Until::Status(&["running"]),
-    call: None,
-    timeout: Duration::from_secs(900),
-};
-
-pub(crate) static ACTIONS: &[&Action] = &[&START, &STOP, &RESTART, &CHANGE_CONFIG, &DELETE];
-
-pub(crate) fn create_kind(rec: Reconciler) -> TaskKind<OpParams> {
-    super::create_kind(&CREATE, &DELETE, "create_server", make_server, rec)
+pub(crate) fn create_kind(create: &'static Action, rec: Reconciler) -> TaskKind<OpParams> {
+    super::create_kind(create, action(ResourceKind::Server, "delete"), "create_server", make_server, rec)
 }
 
 /// `server.create`'s cloud call (the task id is the cloud's client token).
@@ -153,7 +61,7 @@ impl App {
     /// `POST /servers/{id}/change_config`: a new instance type or shape (the server must be
     /// stopped); the cloud is asked first, so what it would refuse is a 4xx at once.
     pub async fn change_server_config(&self, principal: &Principal, key: &str, input: ServerChangeConfig) -> ApiResult<TaskView> {
-        let record = self.find_resource(principal, &SERVERS, key).await?;
+        let record = self.find_resource(principal, ResourceKind::Server.meta(), key).await?;
         principal.check_write("server", key, record.common.domain_id, record.common.project_id)?;
         let region = record.common.cloudregion_id.ok_or_else(|| ApiError::internal("server without region"))?;
         let region_external = self.store.cloudregions().get(region).await?.common.external_id;
@@ -166,12 +74,13 @@ impl App {
         if !named {
             self.known_sku(principal, record.common.cloudaccount_id, region, &sku).await?;
         }
-        if CHANGE_CONFIG.from.contains(&record.status.as_str()) && !is_pending(&record.common.external_id) {
+        let change_config = declared(ResourceKind::Server, "change_config")?;
+        if change_config.accepts(&record.status) && !is_pending(&record.common.external_id) {
             let op = Preflight::ChangeServerConfig { server_id: &record.common.external_id, instance_type: &sku };
             self.preflight(driver.as_ref(), &region_external, op).await?;
         }
         let args = ActionArgs { instance_type: Some(sku), ..ActionArgs::default() };
-        self.start_action(principal, &CHANGE_CONFIG, &record, args).await
+        self.start_action(principal, change_config, &record, args).await
     }
 
     /// When the region's instance types are synced, `sku` must be one of them (400 otherwise).
@@ -184,10 +93,10 @@ impl App {
     ) -> ApiResult<()> {
         let visibility = crate::app::cloudregions::show_visibility(principal)?;
         let synced = self.store.synced();
-        if synced.find_in_region(&SKUS, account, region, sku, &visibility).await.is_ok() {
+        if synced.find_in_region(ResourceKind::Sku.meta(), account, region, sku, &visibility).await.is_ok() {
             return Ok(());
         }
-        let any = synced.scan(&SKUS, account, Some(region)).await?;
+        let any = synced.scan(ResourceKind::Sku.meta(), account, Some(region)).await?;
         if any.is_empty() {
             return Ok(()); // catalogue not synced: the cloud decides
         }
@@ -202,7 +111,7 @@ impl App {
         let target = self.creation_target(principal, &input.cloudaccount, input.region.as_deref(), input.project.as_deref()).await?;
         let synced = self.store.synced();
         let visibility = crate::app::cloudregions::show_visibility(principal)?;
-        if synced.find_in_region(&SERVERS, target.account.id, target.region.id, &input.name, &visibility).await.is_ok() {
+        if synced.find_in_region(ResourceKind::Server.meta(), target.account.id, target.region.id, &input.name, &visibility).await.is_ok() {
             return Err(ApiError::Conflict(format!("a server named {:?} already exists in {}", input.name, target.region.common.external_id)));
         }
         if input.root_disk_size == Some(0) || input.data_disk_sizes.contains(&0) {
@@ -223,7 +132,7 @@ impl App {
         let network_id = match &input.network {
             Some(n) => Some(
                 synced
-                    .find_in_region(&NETWORKS, target.account.id, target.region.id, n, &visibility)
+                    .find_in_region(ResourceKind::Network.meta(), target.account.id, target.region.id, n, &visibility)
                     .await
                     .map_err(|_| ApiError::invalid_field("network", format!("no network {n:?} in this account and region")))?
                     .common
@@ -234,7 +143,7 @@ impl App {
         let mut secgroup_ids = Vec::new();
         for sg in &input.secgroups {
             let found = synced
-                .find_in_region(&SECGROUPS, target.account.id, target.region.id, sg, &visibility)
+                .find_in_region(ResourceKind::Secgroup.meta(), target.account.id, target.region.id, sg, &visibility)
                 .await
                 .map_err(|_| ApiError::invalid_field("secgroups", format!("no security group {sg:?} in this account and region")))?;
             secgroup_ids.push(found.common.external_id);
@@ -257,6 +166,6 @@ impl App {
         // a 4xx, before a row or a task exists.
         self.preflight(driver.as_ref(), &region, Preflight::CreateServer(&spec)).await?;
         let pending = PendingResource::Server(pending_server(&spec));
-        self.start_create(principal, &CREATE, &target, CreateSpec::Server(spec), pending).await
+        self.start_create(principal, declared(ResourceKind::Server, "create")?, &target, CreateSpec::Server(spec), pending).await
     }
 }
