@@ -142,11 +142,13 @@ both!(failed_connects_are_not_kept_and_every_use_is_admitted, |env: Env| async m
 });
 
 both!(an_idle_driver_is_rebuilt_and_the_cache_is_bounded, |env: Env| async move {
-    let idle = SyncConfig { driver_idle: Duration::from_millis(300), ..SyncConfig::default() };
+    let idle = SyncConfig { driver_idle: Duration::from_secs(1), ..SyncConfig::default() };
     let (rec, source) = counting(&env, idle);
     let account = env.account("a1").await;
     rec.connect(account).await.expect("connect");
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    rec.connect(account).await.expect("connect at once");
+    assert_eq!(builds(&source), 1, "kept within the idle time");
+    tokio::time::sleep(Duration::from_millis(1200)).await;
     rec.connect(account).await.expect("connect after the idle time");
     assert_eq!(builds(&source), 2, "idle too long: rebuilt");
 
@@ -154,6 +156,8 @@ both!(an_idle_driver_is_rebuilt_and_the_cache_is_bounded, |env: Env| async move 
     let other = env.account("a2").await;
     rec.connect(account).await.expect("connect a1");
     rec.connect(other).await.expect("connect a2");
+    rec.connect(other).await.expect("connect a2 again");
+    assert_eq!(builds(&source), 2, "a2 kept");
     rec.connect(account).await.expect("connect a1 again");
     assert_eq!(builds(&source), 3, "one entry: a2 evicted a1");
 });
