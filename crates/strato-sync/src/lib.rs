@@ -7,8 +7,10 @@
 //! writes; unchanged rows are not written. A failed listing leaves its rows untouched, and the
 //! kinds that depend on it in that region are skipped. One sync per (account, region) at a
 //! time, across replicas, through leases in the store. [`Reconciler::refresh_one`] re-reads a
-//! single resource after an operation.
+//! single resource after an operation. Every connect goes through one cache of connected
+//! drivers per account ([`driver_cache`]).
 
+mod driver_cache;
 pub mod kinds;
 pub mod merge;
 mod pending;
@@ -22,6 +24,8 @@ use strato_cloud::{CloudDriver, CloudError, Credentials, DriverConfig, ProviderR
 use strato_store::synced::SyncRunId;
 use strato_store::{CloudAccount, Store, StoreError};
 use strato_types::CloudAccountId;
+
+use driver_cache::{DriverCache, DriverKey};
 
 pub use merge::ChangeOrigin;
 pub use pending::{pending_external_id, PendingResource};
@@ -70,11 +74,20 @@ pub struct SyncConfig {
     /// leases of a run whose task has ended or lost its task lease are free (see
     /// `strato_store::synced::leases`).
     pub lease_ttl: Duration,
+    /// Accounts whose connected driver is kept (the least recently used goes first; 0 keeps none).
+    pub driver_cache_entries: usize,
+    /// A kept driver unused this long is rebuilt on its next use.
+    pub driver_idle: Duration,
 }
 
 impl Default for SyncConfig {
     fn default() -> Self {
-        Self { region_parallelism: 4, lease_ttl: Duration::from_secs(300) }
+        Self {
+            region_parallelism: 4,
+            lease_ttl: Duration::from_secs(300),
+            driver_cache_entries: 1024,
+            driver_idle: Duration::from_secs(600),
+        }
     }
 }
 
@@ -88,8 +101,15 @@ pub struct ConnectedDriver {
 }
 
 /// Builds a driver for an account (the provider registry in production; tests hand in theirs).
+/// The reconciler keeps what `connect` built while the account is unchanged, so `admit` is
+/// where a source refuses an account before every use of a driver for it, cached or not.
 #[async_trait]
 pub trait DriverSource: Send + Sync {
+    /// Whether a driver for `account` may be used now. Cheap: it runs on every connect.
+    fn admit(&self, _account: &CloudAccount) -> Result<(), SyncError> {
+        Ok(())
+    }
+
     async fn connect(&self, store: &Store, account: &CloudAccount) -> Result<ConnectedDriver, SyncError>;
 }
 
@@ -124,11 +144,14 @@ pub struct Reconciler {
     pub(crate) store: Store,
     pub(crate) drivers: Arc<dyn DriverSource>,
     pub(crate) config: SyncConfig,
+    /// Shared by the clones of this reconciler.
+    connected: Arc<DriverCache<ConnectedDriver>>,
 }
 
 impl Reconciler {
     pub fn new(store: Store, drivers: Arc<dyn DriverSource>, config: SyncConfig) -> Self {
-        Self { store, drivers, config }
+        let connected = Arc::new(DriverCache::new(config.driver_cache_entries, config.driver_idle));
+        Self { store, drivers, config, connected }
     }
 
     pub fn config(&self) -> &SyncConfig {
@@ -167,10 +190,37 @@ impl Reconciler {
         run::refresh_one(self, account, region, kind, external_id, origin).await
     }
 
-    /// A driver for the account (its stored credentials decrypted), for operations.
+    /// A driver for the account (its stored credentials decrypted), for operations: the one
+    /// kept for it while the account is unchanged.
     pub async fn connect(&self, account: CloudAccountId) -> Result<ConnectedDriver, SyncError> {
-        let account = self.store.cloudaccounts().get(account).await?;
-        self.drivers.connect(&self.store, &account).await
+        let account = self.account(account).await?;
+        self.driver_for(&account).await
+    }
+
+    /// The account's row; a deleted account's kept driver goes with it.
+    pub(crate) async fn account(&self, id: CloudAccountId) -> Result<CloudAccount, SyncError> {
+        match self.store.cloudaccounts().get(id).await {
+            Ok(account) => Ok(account),
+            Err(e) => {
+                if matches!(e, StoreError::NotFound { .. }) {
+                    self.connected.forget(id);
+                }
+                Err(e.into())
+            }
+        }
+    }
+
+    /// A driver for `account` as just read from the store: admitted by the source every time,
+    /// then the one kept for this version of the account, or a new one. A disabled account's
+    /// driver is built each time and not kept (it is used rarely, and must not outlive a
+    /// change made while it is disabled).
+    pub(crate) async fn driver_for(&self, account: &CloudAccount) -> Result<ConnectedDriver, SyncError> {
+        self.drivers.admit(account)?;
+        if !account.enabled {
+            self.connected.forget(account.id);
+            return self.drivers.connect(&self.store, account).await;
+        }
+        self.connected.get_or_connect(account.id, DriverKey::of(account), || self.drivers.connect(&self.store, account)).await
     }
 
     pub fn store(&self) -> &Store {

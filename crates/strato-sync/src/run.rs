@@ -406,11 +406,11 @@ pub(crate) async fn sync_account(
 ) -> Result<SyncOutcome, SyncError> {
     let started = Instant::now();
     let started_at = Utc::now();
-    let account = rec.store.cloudaccounts().get(account_id).await?;
+    let account = rec.account(account_id).await?;
     if !account.enabled {
         return Ok(SyncOutcome { run_id: run, account: account_id, status: RunStatus::Disabled, scopes: vec![], next: NextAction::Done, duration: started.elapsed() });
     }
-    let conn = match rec.drivers.connect(&rec.store, &account).await {
+    let conn = match rec.driver_for(&account).await {
         Ok(conn) => conn,
         Err(e) => {
             rec.store.cloudaccounts().record_contact(account_id, Err(&e.to_string())).await?;
@@ -508,8 +508,8 @@ pub(crate) async fn refresh_one(
     external_id: &str,
     origin: ChangeOrigin,
 ) -> Result<RefreshOutcome, SyncError> {
-    let account = rec.store.cloudaccounts().get(account_id).await?;
-    let conn = rec.drivers.connect(&rec.store, &account).await?;
+    let account = rec.account(account_id).await?;
+    let conn = rec.driver_for(&account).await?;
     let region_row = rec.store.cloudregions().get_by_external_id(account_id, region).await?;
     let ctx = Ctx {
         rec: rec.clone(),

@@ -1,7 +1,8 @@
 //! Which endpoints cloud accounts may use (issue 13): the provider's policy (kvm takes none,
 //! aws its public endpoints) plus the operator's `--allowed-endpoint` list. Checked when an
-//! account is created or updated, and again before every driver the server builds (sync,
-//! operations), so an account saved before the list changed contacts nothing it no longer may.
+//! account is created or updated, and again before every driver the server builds or reuses
+//! (sync, operations), so an account saved before the list changed contacts nothing it no
+//! longer may.
 
 use std::sync::Arc;
 
@@ -24,7 +25,8 @@ pub(crate) struct AllowListedDrivers {
 
 #[async_trait]
 impl DriverSource for AllowListedDrivers {
-    async fn connect(&self, store: &Store, account: &CloudAccount) -> Result<ConnectedDriver, SyncError> {
+    /// Runs before every use of a driver, also one the reconciler kept for the account.
+    fn admit(&self, account: &CloudAccount) -> Result<(), SyncError> {
         if let Some(endpoint) = account.endpoint.as_deref().filter(|e| !e.is_empty()) {
             let provider = self.registry.get(account.provider.as_str()).map_err(SyncError::Connect)?;
             if let Err(refused) = self.allowed.check(provider.name(), provider.endpoint_policy(), endpoint) {
@@ -32,6 +34,11 @@ impl DriverSource for AllowListedDrivers {
                 return Err(SyncError::Connect(CloudError::forbidden(refused.to_string())));
             }
         }
+        Ok(())
+    }
+
+    async fn connect(&self, store: &Store, account: &CloudAccount) -> Result<ConnectedDriver, SyncError> {
+        self.admit(account)?;
         self.inner.connect(store, account).await
     }
 }
