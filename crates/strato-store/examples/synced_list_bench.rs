@@ -85,13 +85,13 @@ async fn fill(store: &Store, rows: usize) -> Result<(), Box<dyn std::error::Erro
         let scope = Scope { cloudaccount_id: acc.id, domain_id: acc.domain_id, project_id: p.id, cloudregion_id: Some(region.id) };
         let zone_id = zone.id.to_string();
         let vpc = row(format!("vpc-{a}"), format!("vpc-{a}"), "available", &zone_id, "{}", vec![text("10.0.0.0/16"), Value::Bool(true)], vec![]);
-        upsert(store, &VPCS, &scope, std::slice::from_ref(&vpc)).await?;
+        upsert(store, VPCS, &scope, std::slice::from_ref(&vpc)).await?;
         let sg = row(format!("sg-{a}"), format!("sg-{a}"), "available", &zone_id, "{}", vec![text(&vpc.id.to_string()), text("default")], vec![vec![]]);
-        upsert(store, &SECGROUPS, &scope, std::slice::from_ref(&sg)).await?;
+        upsert(store, SECGROUPS, &scope, std::slice::from_ref(&sg)).await?;
         let sku = row(format!("sku-{a}"), "t3.small".into(), "available", &zone_id, "{}", vec![Value::Int(Some(2)), Value::Int(Some(2048)), text("x86_64")], vec![]);
-        upsert(store, &SKUS, &scope, std::slice::from_ref(&sku)).await?;
+        upsert(store, SKUS, &scope, std::slice::from_ref(&sku)).await?;
         let net = row(format!("net-{a}"), format!("net-{a}"), "available", &zone_id, "{}", vec![text(&vpc.id.to_string()), text("10.0.0.0/20"), Value::Int(Some(4000))], vec![]);
-        upsert(store, &NETWORKS, &scope, std::slice::from_ref(&net)).await?;
+        upsert(store, NETWORKS, &scope, std::slice::from_ref(&net)).await?;
         let refs = Refs { zone: zone_id, vpc: vpc.id.to_string(), sg: sg.id.to_string(), sku: sku.id.to_string(), net: net.id.to_string() };
         scopes.push((scope, refs));
     }
@@ -122,7 +122,7 @@ async fn fill(store: &Store, rows: usize) -> Result<(), Box<dyn std::error::Erro
                 row(format!("i-{i:08}"), name, status, &refs.zone, &tags, typed, vec![vec![], vec![vec![text(&refs.sg)]]])
             })
             .collect();
-        upsert(store, &SERVERS, scope, &batch).await?;
+        upsert(store, SERVERS, scope, &batch).await?;
     }
     let fill = started.elapsed();
     println!("filled {rows} servers in {:.1} s ({:.0} rows/s)", fill.as_secs_f64(), rows as f64 / fill.as_secs_f64());
@@ -143,7 +143,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("backend: {:?}, servers: {rows}", store.backend());
 
     // A kept STRATO_BENCH_DIR that already holds the servers is reused (timings only).
-    let existing = store.synced().list(&SERVERS, &ListQuery { limit: 1, ..ListQuery::default() }, &Visibility::All).await?.total;
+    let existing = store.synced().list(SERVERS, &ListQuery { limit: 1, ..ListQuery::default() }, &Visibility::All).await?.total;
     if existing < rows as u64 {
         fill(&store, rows).await?;
     } else {
@@ -154,7 +154,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("analyze: {:.1} s", t.elapsed().as_secs_f64());
 
     // names are hashed, so the first names spread over every account and project
-    let sample = store.synced().list(&SERVERS, &ListQuery::from_pairs([("order_by", "name"), ("limit", "2000")])?, &Visibility::All).await?;
+    let sample = store.synced().list(SERVERS, &ListQuery::from_pairs([("order_by", "name"), ("limit", "2000")])?, &Visibility::All).await?;
     let sample_ids: Vec<ResourceId> = sample.items.iter().map(|r| r.id).collect();
     let project = sample.items[0].common.project_id;
     let account = sample.items[1].common.cloudaccount_id.to_string();
@@ -175,13 +175,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let n = if label.contains("tags") || label.contains("cpu") { 20 } else { iterations };
         // warm the page cache first: the figures are for a running server
         for _ in 0..(if n < iterations { 2 } else { 20 }) {
-            store.synced().list(&SERVERS, &query, visibility).await?;
+            store.synced().list(SERVERS, &query, visibility).await?;
         }
         let mut samples = Vec::with_capacity(n);
         let mut total = 0;
         for _ in 0..n {
             let t = Instant::now();
-            let page = store.synced().list(&SERVERS, &query, visibility).await?;
+            let page = store.synced().list(SERVERS, &query, visibility).await?;
             samples.push(t.elapsed());
             total = page.total;
             assert_eq!(page.items.len(), 20, "{label}");
@@ -190,13 +190,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     for id in sample_ids.iter().take(100) {
-        store.synced().get(&SERVERS, *id).await?;
+        store.synced().get(SERVERS, *id).await?;
     }
     let mut samples = Vec::with_capacity(iterations * 4);
     for i in 0..iterations * 4 {
         let id = sample_ids[i % sample_ids.len()];
         let t = Instant::now();
-        store.synced().get(&SERVERS, id).await?;
+        store.synced().get(SERVERS, id).await?;
         samples.push(t.elapsed());
     }
     report("show by id (details, children)", samples);
@@ -214,7 +214,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let mut samples = Vec::with_capacity(per_client);
                 for _ in 0..per_client {
                     let t = Instant::now();
-                    store.synced().list(&SERVERS, &query, &Visibility::All).await?;
+                    store.synced().list(SERVERS, &query, &Visibility::All).await?;
                     samples.push(t.elapsed());
                 }
                 Ok::<_, strato_store::StoreError>(samples)

@@ -218,9 +218,6 @@ impl KindMeta {
     pub fn keyword(&self) -> &'static str {
         self.kind.as_str()
     }
-    pub fn table(&self) -> &'static str {
-        self.plural
-    }
     pub fn account_wide(&self) -> bool {
         self.scope == KindScope::Account
     }

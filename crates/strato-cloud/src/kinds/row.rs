@@ -150,6 +150,8 @@ macro_rules! synced_row {
                     field: stringify!($child),
                 }),*)?
             ];
+            // the pushes are one per child table, which a `vec![]` cannot spell in this macro
+            #[allow(clippy::vec_init_then_push)]
             fn into_values(self) -> (Vec<$crate::kinds::Value>, Vec<Vec<Vec<$crate::kinds::Value>>>) {
                 let values = vec![$($crate::kinds::ColumnValue::into_value(self.$field)),*];
                 #[allow(unused_mut)]
