@@ -47,7 +47,7 @@ pub struct CloudAccountView {
     pub last_sync_status: Option<String>,
     /// Seconds between periodic syncs.
     pub sync_interval_secs: u64,
-    /// What the provider can do (`servers`, `server_lifecycle`, ...), recorded at the last contact.
+    /// What the provider can do (`servers`, `server_start`, `disk_attach`, ...), recorded at the last contact.
     pub capabilities: Vec<String>,
     pub project_rules: Vec<ProjectRuleView>,
     pub created_at: DateTime<Utc>,
