@@ -42,6 +42,11 @@ fn wait_arg() -> Arg {
 }
 
 /// Every action command, for the command tree.
+/// The kinds a sync may be narrowed to: every declared kind listed per region.
+fn region_kinds() -> Vec<&'static str> {
+    kinds::all().iter().map(|k| k.meta()).filter(|m| !m.account_wide()).map(|m| m.keyword()).collect()
+}
+
 pub fn commands() -> Vec<Command> {
     let mut out = vec![
         Command::new("cloudaccount-sync")
@@ -54,7 +59,7 @@ pub fn commands() -> Vec<Command> {
                     .long("kind")
                     .action(ArgAction::Append)
                     .value_name("KIND")
-                    .help("Only this kind: zone, sku, vpc, network, secgroup, disk, server, elasticsearch (repeatable)"),
+                    .help(format!("Only this kind: {} (repeatable)", region_kinds().join(", "))),
             )
             .arg(wait_arg()),
         Command::new("cloudaccount-sync-history")

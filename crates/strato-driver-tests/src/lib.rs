@@ -11,11 +11,13 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 use futures::future::BoxFuture;
-use strato_cloud::kinds;
+use strato_cloud::kinds::{self, act, get, list};
 use strato_cloud::*;
 
-/// Makes one Elasticsearch domain named `name` (the contract has no create); returns its id.
-pub type SeedElasticsearch = Box<dyn Fn(String) -> BoxFuture<'static, CloudResult<String>> + Send + Sync>;
+/// Makes one resource of a kind named `name` out of band (in the emulator, or the fake cloud's
+/// records), for kinds the contract cannot create; its id, or `None` for a kind the fixture
+/// cannot make.
+pub type Seed = Box<dyn Fn(ResourceKind, String) -> BoxFuture<'static, CloudResult<Option<String>>> + Send + Sync>;
 
 pub struct Fixture {
     pub driver: Arc<dyn CloudDriver>,
@@ -34,7 +36,7 @@ pub struct Fixture {
     pub missing_id: fn(ResourceKind) -> String,
     /// Every call the request layer made (collected by an observer).
     pub calls: Arc<Mutex<Vec<CallRecord>>>,
-    pub seed_elasticsearch: SeedElasticsearch,
+    pub seed: Seed,
 }
 
 impl Fixture {
@@ -85,18 +87,6 @@ impl Fixture {
     }
 }
 
-async fn list<K: Kind>(d: &Arc<dyn CloudDriver>, region: &str) -> CloudResult<Vec<K::Ext>> {
-    facet::<K>(d.as_ref())?.list(region).await
-}
-
-async fn get<K: Kind>(d: &Arc<dyn CloudDriver>, region: &str, id: &str) -> CloudResult<K::Ext> {
-    facet::<K>(d.as_ref())?.get(region, id).await
-}
-
-async fn act<K: Kind>(d: &Arc<dyn CloudDriver>, verb: &str, region: &str, id: &str) -> CloudResult<()> {
-    facet::<K>(d.as_ref())?.act(region, id, verb).await
-}
-
 fn ids<T: ExtResource>(items: &[T]) -> BTreeSet<String> {
     items.iter().map(|i| i.external_id().to_string()).collect()
 }
@@ -111,7 +101,7 @@ fn expect_not_found<T: std::fmt::Debug>(what: &str, r: CloudResult<T>) {
 
 /// Regions, zones, skus, vpcs, networks and secgroups list, and hang together.
 pub async fn lists_the_catalogue(f: &Fixture) {
-    let d = &f.driver;
+    let d = f.driver.as_ref();
     let regions = list::<CloudRegion>(d, "").await.expect("list regions");
     assert!(regions.iter().any(|r| r.base.external_id == f.region), "region {} not listed", f.region);
     let zones = list::<Zone>(d, &f.region).await.expect("list zones");
@@ -150,7 +140,7 @@ pub async fn lists_servers_beyond_one_page(f: &Fixture) {
         created.insert(s.base.external_id);
     }
     let before = f.calls_to(f.server_list_api);
-    let listed = list::<Server>(&f.driver, &f.region).await.expect("list servers");
+    let listed = list::<Server>(f.driver.as_ref(), &f.region).await.expect("list servers");
     let pages = f.calls_to(f.server_list_api) - before;
     let listed_ids = ids(&listed);
     assert!(created.is_subset(&listed_ids), "missing servers: {:?}", created.difference(&listed_ids).collect::<Vec<_>>());
@@ -165,13 +155,13 @@ pub async fn lists_disks_beyond_one_page(f: &Fixture) {
         let d = f.driver.create_disk(&f.region, &f.disk_input(&format!("page-disk-{i}"), 1)).await.expect("create disk");
         created.insert(d.base.external_id);
     }
-    let listed = ids(&list::<Disk>(&f.driver, &f.region).await.expect("list disks"));
+    let listed = ids(&list::<Disk>(f.driver.as_ref(), &f.region).await.expect("list disks"));
     assert!(created.is_subset(&listed), "missing disks: {:?}", created.difference(&listed).collect::<Vec<_>>());
 }
 
 /// Create -> get -> list -> stop -> change-config -> start -> restart -> delete -> gone.
 pub async fn server_round_trip(f: &Fixture) {
-    let d = &f.driver;
+    let d = f.driver.as_ref();
     let mut input = f.server_input("round-trip");
     input.root_disk_gb = Some(12);
     input.data_disks_gb = vec![3];
@@ -191,15 +181,15 @@ pub async fn server_round_trip(f: &Fixture) {
     assert!(got.disks.len() >= 2, "root and data disk expected: {:?}", got.disks);
     assert!(ids(&list::<Server>(d, &f.region).await.expect("list")).contains(&id));
 
-    act::<Server>(d, "stop", &f.region, &id).await.expect("stop");
+    act::<Server>(d, &f.region, &id, "stop").await.expect("stop");
     assert_eq!(get::<Server>(d, &f.region, &id).await.expect("get").status, ServerStatus::Stopped);
     d.change_server_config(&f.region, &id, &f.other_instance_type).await.expect("change config");
     assert_eq!(get::<Server>(d, &f.region, &id).await.expect("get").instance_type, f.other_instance_type);
-    act::<Server>(d, "start", &f.region, &id).await.expect("start");
+    act::<Server>(d, &f.region, &id, "start").await.expect("start");
     assert_eq!(get::<Server>(d, &f.region, &id).await.expect("get").status, ServerStatus::Running);
-    act::<Server>(d, "restart", &f.region, &id).await.expect("restart");
+    act::<Server>(d, &f.region, &id, "restart").await.expect("restart");
 
-    act::<Server>(d, "delete", &f.region, &id).await.expect("delete");
+    act::<Server>(d, &f.region, &id, "delete").await.expect("delete");
     expect_not_found("get deleted server", get::<Server>(d, &f.region, &id).await);
     assert!(!ids(&list::<Server>(d, &f.region).await.expect("list")).contains(&id), "deleted server still listed");
 }
@@ -211,13 +201,13 @@ pub async fn server_create_is_idempotent(f: &Fixture) {
     let a = f.driver.create_server(&f.region, &input).await.expect("create");
     let b = f.driver.create_server(&f.region, &input).await.expect("create again");
     assert_eq!(a.base.external_id, b.base.external_id);
-    let listed = list::<Server>(&f.driver, &f.region).await.expect("list");
+    let listed = list::<Server>(f.driver.as_ref(), &f.region).await.expect("list");
     assert_eq!(listed.iter().filter(|s| s.base.name == "idempotent").count(), 1);
 }
 
 /// Create -> get -> list -> resize -> attach -> detach -> delete -> gone.
 pub async fn disk_round_trip(f: &Fixture) {
-    let d = &f.driver;
+    let d = f.driver.as_ref();
     let server = d.create_server(&f.region, &f.server_input("disk-host")).await.expect("create server");
     let sid = server.base.external_id.clone();
     let mut input = f.disk_input("data-1", 4);
@@ -242,7 +232,7 @@ pub async fn disk_round_trip(f: &Fixture) {
     assert_eq!(attached.device.as_deref(), Some(device.as_str()));
     let host = get::<Server>(d, &f.region, &sid).await.expect("get server");
     assert!(host.disks.iter().any(|x| x.disk_id == did && x.device == device), "server does not show the disk: {:?}", host.disks);
-    let err = act::<Disk>(d, "delete", &f.region, &did).await.expect_err("deleting an attached disk must fail");
+    let err = act::<Disk>(d, &f.region, &did, "delete").await.expect_err("deleting an attached disk must fail");
     assert_eq!(err.kind, CloudErrorKind::Conflict, "{err}");
 
     d.detach_disk(&f.region, &did, &sid).await.expect("detach");
@@ -250,10 +240,10 @@ pub async fn disk_round_trip(f: &Fixture) {
     assert_eq!(detached.status, DiskStatus::Available);
     assert_eq!(detached.server_id, None);
 
-    act::<Disk>(d, "delete", &f.region, &did).await.expect("delete");
+    act::<Disk>(d, &f.region, &did, "delete").await.expect("delete");
     expect_not_found("get deleted disk", get::<Disk>(d, &f.region, &did).await);
     assert!(!ids(&list::<Disk>(d, &f.region).await.expect("list")).contains(&did));
-    act::<Server>(d, "delete", &f.region, &sid).await.expect("delete server");
+    act::<Server>(d, &f.region, &sid, "delete").await.expect("delete server");
 }
 
 /// Domains beyond one describe batch list completely; get and delete work.
@@ -261,10 +251,11 @@ pub async fn elasticsearch_round_trip(f: &Fixture) {
     if !f.serves(ResourceKind::Elasticsearch, "elasticsearch_round_trip") {
         return;
     }
-    let d = &f.driver;
+    let d = f.driver.as_ref();
     let mut created = BTreeSet::new();
     for i in 0..7 {
-        created.insert((f.seed_elasticsearch)(format!("suite-es-{i}")).await.expect("seed elasticsearch"));
+        let id = (f.seed)(ResourceKind::Elasticsearch, format!("suite-es-{i}")).await.expect("seed elasticsearch");
+        created.insert(id.expect("the fixture makes Elasticsearch domains"));
     }
     let listed = list::<Elasticsearch>(d, &f.region).await.expect("list");
     assert!(created.is_subset(&ids(&listed)), "missing domains");
@@ -272,7 +263,7 @@ pub async fn elasticsearch_round_trip(f: &Fixture) {
     let got = get::<Elasticsearch>(d, &f.region, &id).await.expect("get");
     assert_eq!(got.base.external_id, id);
     assert!(got.node_count > 0 && !got.engine_version.is_empty(), "{got:?}");
-    act::<Elasticsearch>(d, "delete", &f.region, &id).await.expect("delete");
+    act::<Elasticsearch>(d, &f.region, &id, "delete").await.expect("delete");
     match get::<Elasticsearch>(d, &f.region, &id).await {
         Err(e) if e.is_not_found() => {}
         Ok(es) if es.status == ElasticsearchStatus::Deleting => {}
@@ -280,9 +271,63 @@ pub async fn elasticsearch_round_trip(f: &Fixture) {
     }
 }
 
+/// One round trip per kind the driver serves, from the kinds' declarations alone: the listing
+/// holds no id twice and has what the fixture made out of band; `get` agrees with it; an id the
+/// cloud never issued is not_found for `get` and for every plain action; and the made resource,
+/// deleted through its declared plain delete, is gone or in the delete's `during` status.
+pub async fn every_kind_round_trips(f: &Fixture) {
+    let (d, region) = (f.driver.as_ref(), f.region.as_str());
+    for kind in kinds::all() {
+        let meta = kind.meta();
+        if !f.serves(meta.kind, "its round trip") {
+            continue;
+        }
+        let made = (f.seed)(meta.kind, format!("round-trip-{}", meta.keyword())).await.unwrap_or_else(|e| panic!("make a {}: {e}", meta.kind));
+        let listed = kind.list_json(d, region).await.unwrap_or_else(|e| panic!("list {}: {e}", meta.plural));
+        let ids: Vec<&str> = listed.iter().map(|item| text(item, "external_id")).collect();
+        assert_eq!(ids.iter().collect::<BTreeSet<_>>().len(), ids.len(), "a {} was listed twice: {ids:?}", meta.kind);
+        if let Some(id) = &made {
+            assert!(ids.contains(&id.as_str()), "the {} made out of band ({id}) is not listed", meta.kind);
+        }
+        for (item, id) in listed.iter().zip(&ids).take(3) {
+            match kind.get_json(d, region, id).await {
+                Ok(got) => {
+                    for field in ["external_id", "name", "status"] {
+                        assert_eq!(got.get(field), item.get(field), "get and list of {} {id} disagree on {field}", meta.kind);
+                    }
+                }
+                // kinds only ever listed (regions, zones, skus on some clouds)
+                Err(e) if e.is_not_implemented() => break,
+                Err(e) => panic!("get {} {id}: {e}", meta.kind),
+            }
+        }
+        let missing = (f.missing_id)(meta.kind);
+        match kind.get_json(d, region, &missing).await {
+            Err(e) if e.is_not_found() || e.is_not_implemented() => {}
+            other => panic!("get of the never-issued {} {missing}: expected not_found, got {other:?}", meta.kind),
+        }
+        for verb in kind.verbs(d) {
+            expect_not_found(&format!("{verb} of the never-issued {} {missing}", meta.kind), kind.act(d, region, &missing, verb).await);
+        }
+        let delete = meta.plain_actions().map(|(t, _)| t).find(|t| t.is_delete() && kind.verbs(d).contains(&t.verb));
+        if let (Some(id), Some(delete)) = (made, delete) {
+            kind.act(d, region, &id, delete.verb).await.unwrap_or_else(|e| panic!("delete {} {id}: {e}", meta.kind));
+            match kind.status(d, region, &id).await {
+                Ok(None) => {}
+                Ok(Some(status)) if status == delete.during => {}
+                other => panic!("the deleted {} {id}: expected gone or {}, got {other:?}", meta.kind, delete.during),
+            }
+        }
+    }
+}
+
+fn text<'a>(item: &'a serde_json::Value, field: &str) -> &'a str {
+    item.get(field).and_then(serde_json::Value::as_str).unwrap_or_else(|| panic!("a snapshot without {field}: {item}"))
+}
+
 /// Ids the cloud never issued are not_found on get.
 pub async fn missing_ids_are_not_found(f: &Fixture) {
-    let (d, r) = (&f.driver, f.region.as_str());
+    let (d, r) = (f.driver.as_ref(), f.region.as_str());
     expect_not_found("server", get::<Server>(d, r, &(f.missing_id)(ResourceKind::Server)).await);
     expect_not_found("disk", get::<Disk>(d, r, &(f.missing_id)(ResourceKind::Disk)).await);
     expect_not_found("vpc", get::<Vpc>(d, r, &(f.missing_id)(ResourceKind::Vpc)).await);
@@ -297,21 +342,21 @@ pub async fn missing_ids_are_not_found(f: &Fixture) {
 
 /// Deleting what is not there is not_found (callers treat it as done).
 pub async fn deleting_missing_is_not_found(f: &Fixture) {
-    let (d, r) = (&f.driver, f.region.as_str());
-    expect_not_found("delete server", act::<Server>(d, "delete", r, &(f.missing_id)(ResourceKind::Server)).await);
-    expect_not_found("delete disk", act::<Disk>(d, "delete", r, &(f.missing_id)(ResourceKind::Disk)).await);
+    let (d, r) = (f.driver.as_ref(), f.region.as_str());
+    expect_not_found("delete server", act::<Server>(d, r, &(f.missing_id)(ResourceKind::Server), "delete").await);
+    expect_not_found("delete disk", act::<Disk>(d, r, &(f.missing_id)(ResourceKind::Disk), "delete").await);
     if f.performs(ResourceKind::Elasticsearch, "delete", "deleting a missing elasticsearch") {
-        expect_not_found("delete elasticsearch", act::<Elasticsearch>(d, "delete", r, &(f.missing_id)(ResourceKind::Elasticsearch)).await);
+        expect_not_found("delete elasticsearch", act::<Elasticsearch>(d, r, &(f.missing_id)(ResourceKind::Elasticsearch), "delete").await);
     }
     // A server deleted twice: the second delete is not_found too.
     let s = d.create_server(r, &f.server_input("twice")).await.expect("create");
-    act::<Server>(d, "delete", r, &s.base.external_id).await.expect("delete");
-    expect_not_found("second delete", act::<Server>(d, "delete", r, &s.base.external_id).await);
+    act::<Server>(d, r, &s.base.external_id, "delete").await.expect("delete");
+    expect_not_found("second delete", act::<Server>(d, r, &s.base.external_id, "delete").await);
 }
 
 /// Tags merge, replace, and read back through get.
 pub async fn tags_round_trip(f: &Fixture) {
-    let d = &f.driver;
+    let d = f.driver.as_ref();
     let s = d.create_server(&f.region, &f.server_input("tagged")).await.expect("create");
     let id = s.base.external_id;
     let extra: Tags = [("env".to_string(), "test".to_string()), ("team".to_string(), "core".to_string())].into();

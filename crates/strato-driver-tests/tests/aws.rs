@@ -50,9 +50,14 @@ async fn fixture() -> (Fixture, MotoServer) {
         server_list_api: "DescribeInstances",
         missing_id,
         calls,
-        seed_elasticsearch: Box::new(move |name| {
+        seed: Box::new(move |kind, name| {
             let d = seeder.clone();
-            Box::pin(async move { d.create_elasticsearch(REGION, &name).await.map(|e| e.base.external_id) })
+            Box::pin(async move {
+                if kind != ResourceKind::Elasticsearch {
+                    return Ok(None);
+                }
+                d.create_elasticsearch(REGION, &name).await.map(|e| Some(e.base.external_id))
+            })
         }),
     };
     (fixture, moto)
@@ -66,6 +71,7 @@ conformance_tests!(fixture;
     server_create_is_idempotent,
     disk_round_trip,
     elasticsearch_round_trip,
+    every_kind_round_trips,
     missing_ids_are_not_found,
     deleting_missing_is_not_found,
     tags_round_trip,

@@ -138,8 +138,12 @@ async fn read_answer(response: Response) -> (Response, Option<Value>) {
     }
 }
 
-/// `servers` -> `server`, `elasticsearches` -> `elasticsearch`, `policies` -> `policy`.
+/// `servers` -> `server`, `elasticsearches` -> `elasticsearch`, `policies` -> `policy`. A
+/// resource kind's keyword comes from its declaration; other objects' by English rules.
 pub(crate) fn singular(plural: &str) -> String {
+    if let Some(kind) = strato_cloud::kinds::by_plural(plural) {
+        return kind.meta().keyword().to_string();
+    }
     for suffix in ["sses", "ches", "shes", "xes"] {
         if plural.ends_with(suffix) {
             return plural[..plural.len() - 2].to_string();

@@ -161,6 +161,7 @@ impl Store {
         }
         let db = connect(&options).await?;
         with_db!(&db, pool => MIGRATOR.run(pool).await?);
+        synced::tables::create_missing(&db).await?;
         let mut report = OpenReport::default();
         let key_source = options.master_key.clone().unwrap_or_else(|| MasterKeySource::File(options.key_file()));
         let stored_check = read_meta(&db, KEY_CHECK).await?;

@@ -14,3 +14,5 @@ mod lists;
 mod secrets;
 #[path = "store/synced_query.rs"]
 mod synced_query;
+#[path = "store/tables.rs"]
+mod tables;

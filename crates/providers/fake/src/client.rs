@@ -9,7 +9,7 @@ use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use chrono::{DateTime, TimeZone, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use strato_cloud::{CloudError, CloudErrorKind, CloudResult, ResourceKind, SecgroupRule, Tags};
+use strato_cloud::{CloudError, CloudErrorKind, CloudResult, ExtBase, Kind, ResourceKind, SecgroupRule, Tags};
 
 /// Instance types every fake region offers: (name, cpu, memory MB, arch).
 pub const SKUS: &[(&str, u32, u64, &str)] = &[
@@ -32,8 +32,7 @@ pub fn prefix(kind: ResourceKind) -> &'static str {
         ResourceKind::Secgroup => "sg",
         ResourceKind::Server => "i",
         ResourceKind::Disk => "vol",
-        ResourceKind::Elasticsearch => "es",
-        // kinds without fake records of their own (regions, zones, skus, a test's kind)
+        // kinds kept as JSON records (records.rs) and kinds without records (regions, zones, skus)
         other => other.as_str(),
     }
 }
@@ -142,15 +141,6 @@ pub struct DiskRec {
     pub delete_with_server: bool,
 }
 
-#[derive(Debug, Clone)]
-pub struct EsRec {
-    pub common: Common,
-    pub status: strato_cloud::ElasticsearchStatus,
-    pub node_count: u8,
-    pub storage_gb: u32,
-    pub network: u64,
-}
-
 /// One region's resources, ordered by id so pages are stable.
 #[derive(Debug, Default)]
 pub struct RegionState {
@@ -159,7 +149,8 @@ pub struct RegionState {
     pub secgroups: BTreeMap<u64, SecgroupRec>,
     pub servers: BTreeMap<u64, ServerRec>,
     pub disks: BTreeMap<u64, DiskRec>,
-    pub elasticsearches: BTreeMap<u64, EsRec>,
+    /// Every other kind (Elasticsearch, a test's kind): its snapshots as JSON (records.rs).
+    pub records: HashMap<ResourceKind, BTreeMap<u64, serde_json::Value>>,
     /// Idempotency token -> server id.
     pub server_tokens: HashMap<Box<str>, u64>,
     pub disk_tokens: HashMap<Box<str>, u64>,
@@ -197,6 +188,36 @@ impl World {
     pub fn region(&self, region: &str) -> CloudResult<&RegionState> {
         let i = self.region_index(region)?;
         Ok(&self.regions[i])
+    }
+
+    /// Adds a record of kind `K` in region `ri`, made by `make` from its common fields.
+    pub fn insert_record<K: Kind>(&mut self, ri: usize, name: &str, make: impl FnOnce(ExtBase, &World) -> K::Ext) -> CloudResult<String> {
+        let (n, t) = self.alloc();
+        let external_id = format_id(K::KIND, n);
+        let base = ExtBase {
+            created_at: Common::new(name, t).created_at(),
+            project_id: Some("fake-project".to_string()),
+            ..ExtBase::new(external_id.clone(), name)
+        };
+        let record = serde_json::to_value(make(base, self)).map_err(|e| CloudError::other(format!("cannot keep a {} record: {e}", K::KIND)))?;
+        self.regions[ri].records.entry(K::KIND).or_default().insert(n, record);
+        Ok(external_id)
+    }
+}
+
+/// An Elasticsearch domain in `network` (its VPC's) of region `ri`.
+fn elasticsearch(w: &World, ri: usize, base: ExtBase, network: Option<u64>, node_count: u32, storage_size_gb: u64) -> strato_cloud::ExtElasticsearch {
+    let region = &w.region_names[ri];
+    strato_cloud::ExtElasticsearch {
+        endpoint: Some(format!("{}.{region}.search.fake", base.name)),
+        base,
+        status: strato_cloud::ElasticsearchStatus::Available,
+        engine_version: "OpenSearch_2.11".to_string(),
+        instance_type: "fake.search.medium".to_string(),
+        node_count,
+        storage_size_gb,
+        vpc_id: network.and_then(|n| w.regions[ri].networks.get(&n)).map(|s| format_id(ResourceKind::Vpc, s.vpc)),
+        network_ids: network.map(|n| format_id(ResourceKind::Network, n)).into_iter().collect(),
     }
 }
 
@@ -342,31 +363,38 @@ impl FakeCloud {
             world.regions[ri].disks.insert(did, rec);
         }
         for e in 0..p.elasticsearches {
-            let (eid, t) = world.alloc();
-            let network = subnets.first().map(|s| s.0).unwrap_or(0);
-            let rec = EsRec { common: Common::new(&format!("es-{e}"), t), status: strato_cloud::ElasticsearchStatus::Available, node_count: 3, storage_gb: 100, network };
-            world.regions[ri].elasticsearches.insert(eid, rec);
+            let network = subnets.first().map(|s| s.0);
+            world.insert_record::<strato_cloud::Elasticsearch>(ri, &format!("es-{e}"), |base, w| elasticsearch(w, ri, base, network, 3, 100))?;
         }
         Ok(())
     }
 
-    /// Add one Elasticsearch domain (the contract has no create); returns its external id.
+    /// Adds one resource of a kind the fake keeps as records (any kind but regions, zones,
+    /// skus, vpcs, networks, secgroups, disks and servers): `make` builds its snapshot from the
+    /// common fields the cloud gives it. Returns its external id.
+    pub fn insert<K: Kind>(&self, region: &str, name: &str, make: impl FnOnce(ExtBase) -> K::Ext) -> CloudResult<String> {
+        let mut world = self.write();
+        let ri = world.region_index(region)?;
+        world.insert_record::<K>(ri, name, |base, _| make(base))
+    }
+
+    /// Adds one Elasticsearch domain in the region's first network (the contract has no
+    /// create); returns its external id.
     pub fn insert_elasticsearch(&self, region: &str, name: &str) -> CloudResult<String> {
         let mut world = self.write();
         let ri = world.region_index(region)?;
-        let (eid, t) = world.alloc();
-        let network = world.regions[ri].networks.keys().next().copied().unwrap_or(0);
-        world.regions[ri].elasticsearches.insert(
-            eid,
-            EsRec { common: Common::new(name, t), status: strato_cloud::ElasticsearchStatus::Available, node_count: 1, storage_gb: 10, network },
-        );
-        Ok(format_id(ResourceKind::Elasticsearch, eid))
+        let network = world.regions[ri].networks.keys().next().copied();
+        world.insert_record::<strato_cloud::Elasticsearch>(ri, name, |base, w| elasticsearch(w, ri, base, network, 1, 10))
     }
 
     /// Resources held, all kinds and regions.
     pub fn len(&self) -> usize {
         let world = self.read();
-        world.regions.iter().map(|r| r.vpcs.len() + r.networks.len() + r.secgroups.len() + r.servers.len() + r.disks.len() + r.elasticsearches.len()).sum()
+        world
+            .regions
+            .iter()
+            .map(|r| r.vpcs.len() + r.networks.len() + r.secgroups.len() + r.servers.len() + r.disks.len() + r.records.values().map(BTreeMap::len).sum::<usize>())
+            .sum()
     }
 
     pub fn is_empty(&self) -> bool {

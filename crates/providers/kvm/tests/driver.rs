@@ -5,20 +5,8 @@ mod common;
 use std::sync::Arc;
 
 use common::{wait_for_serial, KillVmsOnDrop, IMAGE};
+use strato_cloud::kinds::{act, get, list};
 use strato_cloud::*;
-
-
-async fn list<K: Kind>(d: &Arc<dyn CloudDriver>, region: &str) -> CloudResult<Vec<K::Ext>> {
-    facet::<K>(d.as_ref())?.list(region).await
-}
-
-async fn get<K: Kind>(d: &Arc<dyn CloudDriver>, region: &str, id: &str) -> CloudResult<K::Ext> {
-    facet::<K>(d.as_ref())?.get(region, id).await
-}
-
-async fn act<K: Kind>(d: &Arc<dyn CloudDriver>, region: &str, id: &str, verb: &str) -> CloudResult<()> {
-    facet::<K>(d.as_ref())?.act(region, id, verb).await
-}
 
 #[tokio::test]
 async fn driver_lists_the_host_and_runs_a_server_and_a_disk() {
@@ -34,27 +22,27 @@ async fn driver_lists_the_host_and_runs_a_server_and_a_disk() {
     let driver = provider.connect(DriverConfig::new("local", Credentials::new(), layer.clone())).await.expect("connect");
 
     // The host: one region, one zone, a default vpc and network, capacity and accel on show.
-    let regions = list::<CloudRegion>(&driver, "").await.expect("regions");
+    let regions = list::<CloudRegion>(driver.as_ref(), "").await.expect("regions");
     assert_eq!(regions.len(), 1);
     let region = regions[0].base.external_id.clone();
     let tags = &regions[0].base.tags;
     assert!(matches!(tags.get("kvm.accel").map(String::as_str), Some("kvm" | "tcg")));
     assert!(tags.get("kvm.cpus").and_then(|c| c.parse::<u32>().ok()).is_some_and(|c| c >= 1));
-    let zones = list::<Zone>(&driver, &region).await.expect("zones");
+    let zones = list::<Zone>(driver.as_ref(), &region).await.expect("zones");
     assert_eq!(zones.len(), 1);
     let zone = zones[0].base.external_id.clone();
-    let vpcs = list::<Vpc>(&driver, &region).await.expect("vpcs");
-    let networks = list::<Network>(&driver, &region).await.expect("networks");
+    let vpcs = list::<Vpc>(driver.as_ref(), &region).await.expect("vpcs");
+    let networks = list::<Network>(driver.as_ref(), &region).await.expect("networks");
     assert!(vpcs.len() == 1 && vpcs[0].is_default);
     assert_eq!(networks[0].vpc_id, vpcs[0].base.external_id);
-    assert!(list::<Sku>(&driver, &region).await.expect("skus").iter().any(|sku| sku.base.external_id == "1c128m"));
-    assert!(list::<Server>(&driver, &region).await.expect("servers").is_empty());
-    assert!(list::<Secgroup>(&driver, &region).await.expect_err("no secgroups").is_not_implemented());
-    assert!(list::<Server>(&driver, "elsewhere").await.expect_err("wrong region").is_not_found());
+    assert!(list::<Sku>(driver.as_ref(), &region).await.expect("skus").iter().any(|sku| sku.base.external_id == "1c128m"));
+    assert!(list::<Server>(driver.as_ref(), &region).await.expect("servers").is_empty());
+    assert!(list::<Secgroup>(driver.as_ref(), &region).await.expect_err("no secgroups").is_not_implemented());
+    assert!(list::<Server>(driver.as_ref(), "elsewhere").await.expect_err("wrong region").is_not_found());
 
     // The image is registered on the host the driver uses.
     let registered = provider.connect(DriverConfig::new("local", Credentials::new(), layer.clone())).await.expect("connect");
-    assert_eq!(list::<CloudRegion>(&registered, "").await.expect("regions")[0].base.external_id, region);
+    assert_eq!(list::<CloudRegion>(registered.as_ref(), "").await.expect("regions")[0].base.external_id, region);
     let host = strato_provider_kvm::KvmHost::open(strato_provider_kvm::KvmConfig::new(dir.path()).expect("config"))
         .await
         .expect("open");
@@ -79,7 +67,7 @@ async fn driver_lists_the_host_and_runs_a_server_and_a_disk() {
     assert_eq!(kind(driver.create_server(&region, &input("4096c128m", IMAGE)).await), CloudErrorKind::QuotaExceeded);
     assert_eq!(kind(driver.create_server(&region, &input("1c128m", "missing")).await), CloudErrorKind::InvalidInput);
     assert_eq!(kind(driver.create_server(&region, &input("one-cpu", IMAGE)).await), CloudErrorKind::InvalidInput);
-    assert!(list::<Server>(&driver, &region).await.expect("servers").is_empty());
+    assert!(list::<Server>(driver.as_ref(), &region).await.expect("servers").is_empty());
 
     // Create; the same token again is the same server.
     let server = driver.create_server(&region, &input("1c128m", IMAGE)).await.expect("create");
@@ -92,7 +80,7 @@ async fn driver_lists_the_host_and_runs_a_server_and_a_disk() {
     assert_eq!(server.base.tags.get("suite").map(String::as_str), Some("kvm"));
     let more: Tags = [("env".to_string(), "test".to_string())].into();
     driver.set_tags(&region, ResourceKind::Server, &id, &more, false).await.expect("merge tags");
-    let tags = get::<Server>(&driver, &region, &id).await.expect("get").base.tags;
+    let tags = get::<Server>(driver.as_ref(), &region, &id).await.expect("get").base.tags;
     assert_eq!(tags.len(), 2, "{tags:?}");
     assert!(driver.set_tags(&region, ResourceKind::Server, "ffff", &more, true).await.expect_err("missing").is_not_found());
     let log = wait_for_serial(&host, &id, "STRATO-GUEST-READY", common::BOOT).await;
@@ -105,7 +93,7 @@ async fn driver_lists_the_host_and_runs_a_server_and_a_disk() {
         .expect("create disk");
     assert_eq!((disk.status, disk.size_gb), (DiskStatus::Available, 1));
     let device = driver.attach_disk(&region, &disk.base.external_id, &id, None).await.expect("attach");
-    let attached = get::<Disk>(&driver, &region, &disk.base.external_id).await.expect("get disk");
+    let attached = get::<Disk>(driver.as_ref(), &region, &disk.base.external_id).await.expect("get disk");
     assert_eq!((attached.status, attached.server_id.as_deref(), attached.device.as_deref()), (DiskStatus::InUse, Some(id.as_str()), Some(device.as_str())));
     assert_eq!(
         driver.detach_disk(&region, &disk.base.external_id, "another").await.expect_err("wrong server").kind,
@@ -113,20 +101,20 @@ async fn driver_lists_the_host_and_runs_a_server_and_a_disk() {
     );
     driver.resize_disk(&region, &disk.base.external_id, 2).await.expect("resize");
     driver.detach_disk(&region, &disk.base.external_id, &id).await.expect("detach");
-    act::<Disk>(&driver, &region, &disk.base.external_id, "delete").await.expect("delete disk");
-    assert!(get::<Disk>(&driver, &region, &disk.base.external_id).await.expect_err("gone").is_not_found());
-    let root = get::<Server>(&driver, &region, &id).await.expect("get").disks[0].disk_id.clone();
+    act::<Disk>(driver.as_ref(), &region, &disk.base.external_id, "delete").await.expect("delete disk");
+    assert!(get::<Disk>(driver.as_ref(), &region, &disk.base.external_id).await.expect_err("gone").is_not_found());
+    let root = get::<Server>(driver.as_ref(), &region, &id).await.expect("get").disks[0].disk_id.clone();
     assert_eq!(driver.detach_disk(&region, &root, &id).await.expect_err("boot disk").kind, CloudErrorKind::InvalidInput);
 
     // Stop, change config, delete.
     assert_eq!(driver.change_server_config(&region, &id, "1c192m").await.expect_err("running").kind, CloudErrorKind::Conflict);
-    act::<Server>(&driver, &region, &id, "stop").await.expect("stop");
-    assert_eq!(get::<Server>(&driver, &region, &id).await.expect("get").status, ServerStatus::Stopped);
+    act::<Server>(driver.as_ref(), &region, &id, "stop").await.expect("stop");
+    assert_eq!(get::<Server>(driver.as_ref(), &region, &id).await.expect("get").status, ServerStatus::Stopped);
     driver.change_server_config(&region, &id, "1c192m").await.expect("change config");
-    assert_eq!(get::<Server>(&driver, &region, &id).await.expect("get").memory_mb, Some(192));
-    act::<Server>(&driver, &region, &id, "delete").await.expect("delete");
-    assert!(get::<Server>(&driver, &region, &id).await.expect_err("gone").is_not_found());
-    assert!(list::<Disk>(&driver, &region).await.expect("disks").is_empty());
+    assert_eq!(get::<Server>(driver.as_ref(), &region, &id).await.expect("get").memory_mb, Some(192));
+    act::<Server>(driver.as_ref(), &region, &id, "delete").await.expect("delete");
+    assert!(get::<Server>(driver.as_ref(), &region, &id).await.expect_err("gone").is_not_found());
+    assert!(list::<Disk>(driver.as_ref(), &region).await.expect("disks").is_empty());
 
     // Every call went through the request layer.
     let key = RequestKey { provider: "kvm", account: "local".into(), region: region.clone(), class: ApiClass::Mutate };

@@ -60,7 +60,7 @@ crate::ext_resource!(ExtDisk);
 
 crate::synced_row! {
     pub struct DiskRow {
-        size_gb: Option<i64>,
+        size_gb: i64,
         disk_type: String,
         is_root: bool,
     }
@@ -160,7 +160,7 @@ impl Kind for Disk {
         ],
     };
     fn row(e: &ExtDisk, _cx: &dyn Resolve) -> DiskRow {
-        DiskRow { size_gb: i64::try_from(e.size_gb).ok(), disk_type: e.disk_type.clone(), is_root: e.is_root }
+        DiskRow { size_gb: i64::try_from(e.size_gb).unwrap_or(i64::MAX), disk_type: e.disk_type.clone(), is_root: e.is_root }
     }
     fn zone(e: &ExtDisk) -> Option<&str> {
         Some(&e.zone)

@@ -51,7 +51,7 @@ crate::synced_row! {
         engine_version: String,
         instance_type: String,
         node_count: i64,
-        storage_size_gb: Option<i64>,
+        storage_size_gb: i64,
         endpoint: Option<String>,
         /// Local ids of the VPC and networks.
         vpc_id: Option<String>,
@@ -116,7 +116,7 @@ impl Kind for Elasticsearch {
             engine_version: e.engine_version.clone(),
             instance_type: e.instance_type.clone(),
             node_count: i64::from(e.node_count),
-            storage_size_gb: i64::try_from(e.storage_size_gb).ok(),
+            storage_size_gb: i64::try_from(e.storage_size_gb).unwrap_or(i64::MAX),
             endpoint: e.endpoint.clone(),
             vpc_id: cx.id_opt(ResourceKind::Vpc, e.vpc_id.as_deref()),
             network_ids: e.network_ids.iter().filter_map(|n| cx.id(ResourceKind::Network, n)).collect(),

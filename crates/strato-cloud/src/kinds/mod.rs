@@ -10,6 +10,7 @@
 //! in its `facet()` (the [`facets!`](crate::facets) macro); what it serves is its capability.
 
 mod facet;
+mod records;
 mod row;
 
 pub mod cloudregion;
@@ -37,6 +38,7 @@ use crate::error::{CloudError, CloudResult};
 use crate::snapshot::ExtResource;
 
 pub use facet::{facet, ErasedFacet, Facet, FacetOf, Typed};
+pub use records::{plain_verbs, JsonRecords};
 pub use row::{common_values, desired, ChildDef, ColType, Column, ColumnValue, Desired, Resolve, Row, Value, SYNCED_COMMON};
 
 /// The name of a resource kind: its keyword (`server`, `elasticsearch`). Each kind's file
@@ -303,6 +305,8 @@ pub trait AnyKind: Send + Sync {
     fn list_json<'a>(&'a self, driver: &'a dyn CloudDriver, region: &'a str) -> Call<'a, Vec<serde_json::Value>>;
     /// One snapshot, as JSON (cloudcli).
     fn get_json<'a>(&'a self, driver: &'a dyn CloudDriver, region: &'a str, id: &'a str) -> Call<'a, serde_json::Value>;
+    /// The kind's facet over a driver's JSON records (a driver that keeps every kind alike).
+    fn record_facet<'a>(&self, records: &'a dyn JsonRecords) -> Box<dyn ErasedFacet + 'a>;
 }
 
 /// The erased form of kind `K`.
@@ -353,6 +357,24 @@ impl<K: Kind> AnyKind for Of<K> {
     fn get_json<'a>(&'a self, driver: &'a dyn CloudDriver, region: &'a str, id: &'a str) -> Call<'a, serde_json::Value> {
         Box::pin(async move { to_json(&facet::<K>(driver)?.get(region, id).await?) })
     }
+    fn record_facet<'a>(&self, records: &'a dyn JsonRecords) -> Box<dyn ErasedFacet + 'a> {
+        Box::new(records::RecordFacet::<K>::new(records))
+    }
+}
+
+/// Every resource of kind `K` `driver` has in `region`.
+pub async fn list<K: Kind>(driver: &dyn CloudDriver, region: &str) -> CloudResult<Vec<K::Ext>> {
+    facet::<K>(driver)?.list(region).await
+}
+
+/// One resource of kind `K` by external id.
+pub async fn get<K: Kind>(driver: &dyn CloudDriver, region: &str, id: &str) -> CloudResult<K::Ext> {
+    facet::<K>(driver)?.get(region, id).await
+}
+
+/// Plain action `verb` on one resource of kind `K`.
+pub async fn act<K: Kind>(driver: &dyn CloudDriver, region: &str, id: &str, verb: &str) -> CloudResult<()> {
+    facet::<K>(driver)?.act(region, id, verb).await
 }
 
 /// Every kind Strato knows, in sync dependency order (a kind after the kinds it refers to).

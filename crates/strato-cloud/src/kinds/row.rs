@@ -40,6 +40,8 @@ impl Value {
 pub struct Column {
     pub name: &'static str,
     pub ty: ColType,
+    /// Whether the column holds NULLs (an `Option` field).
+    pub nullable: bool,
 }
 
 /// A child table rewritten with its parent (rows belong to one parent row).
@@ -55,19 +57,20 @@ pub struct ChildDef {
 
 /// Common columns sync writes, in this order, before the kind's typed columns.
 pub const SYNCED_COMMON: [Column; 7] = [
-    Column { name: "name", ty: ColType::Text },
-    Column { name: "status", ty: ColType::Text },
-    Column { name: "zone_id", ty: ColType::Text },
-    Column { name: "tags", ty: ColType::Text },
-    Column { name: "billing_type", ty: ColType::Text },
-    Column { name: "expires_at", ty: ColType::Int },
-    Column { name: "auto_renew", ty: ColType::Bool },
+    Column { name: "name", ty: ColType::Text, nullable: false },
+    Column { name: "status", ty: ColType::Text, nullable: false },
+    Column { name: "zone_id", ty: ColType::Text, nullable: true },
+    Column { name: "tags", ty: ColType::Text, nullable: false },
+    Column { name: "billing_type", ty: ColType::Text, nullable: true },
+    Column { name: "expires_at", ty: ColType::Int, nullable: true },
+    Column { name: "auto_renew", ty: ColType::Bool, nullable: false },
 ];
 
 /// A Rust type a row field may have, with the column type it is stored as. Numbers are
 /// stored as 64-bit integers; lists and maps as JSON text.
 pub trait ColumnValue {
     const TYPE: ColType;
+    const NULLABLE: bool = false;
     fn into_value(self) -> Value;
 }
 
@@ -80,6 +83,7 @@ impl ColumnValue for String {
 
 impl ColumnValue for Option<String> {
     const TYPE: ColType = ColType::Text;
+    const NULLABLE: bool = true;
     fn into_value(self) -> Value {
         Value::Text(self)
     }
@@ -94,6 +98,7 @@ impl ColumnValue for i64 {
 
 impl ColumnValue for Option<i64> {
     const TYPE: ColType = ColType::Int;
+    const NULLABLE: bool = true;
     fn into_value(self) -> Value {
         Value::Int(self)
     }
@@ -140,7 +145,11 @@ macro_rules! synced_row {
 
         impl $crate::kinds::Row for $name {
             const COLUMNS: &'static [$crate::kinds::Column] = &[
-                $($crate::kinds::Column { name: stringify!($field), ty: <$ty as $crate::kinds::ColumnValue>::TYPE }),*
+                $($crate::kinds::Column {
+                    name: stringify!($field),
+                    ty: <$ty as $crate::kinds::ColumnValue>::TYPE,
+                    nullable: <$ty as $crate::kinds::ColumnValue>::NULLABLE,
+                }),*
             ];
             const CHILDREN: &'static [$crate::kinds::ChildDef] = &[
                 $($($crate::kinds::ChildDef {

@@ -28,7 +28,7 @@ crate::ext_resource!(ExtSku);
 crate::synced_row! {
     pub struct SkuRow {
         cpu: i64,
-        memory_mb: Option<i64>,
+        memory_mb: i64,
         arch: String,
     }
 }
@@ -58,6 +58,6 @@ impl Kind for Sku {
         transitions: &[],
     };
     fn row(e: &ExtSku, _cx: &dyn Resolve) -> SkuRow {
-        SkuRow { cpu: i64::from(e.cpu), memory_mb: i64::try_from(e.memory_mb).ok(), arch: e.arch.clone() }
+        SkuRow { cpu: i64::from(e.cpu), memory_mb: i64::try_from(e.memory_mb).unwrap_or(i64::MAX), arch: e.arch.clone() }
     }
 }

@@ -14,6 +14,7 @@ pub mod history;
 pub mod leases;
 pub mod operations;
 pub mod query;
+pub mod tables;
 
 use std::sync::OnceLock;
 
