@@ -81,12 +81,24 @@ impl AliyunReplay {
 
     /// Fail the next `count` calls of `action` (`*` for any) with `code` and HTTP `status`.
     pub async fn inject(&self, action: &str, status: u16, code: &str, count: u32) -> Result<(), String> {
-        self.control("inject", json!({"action": action, "status": status, "code": code, "count": count})).await.map(|_| ())
+        self.inject_after(action, 0, status, code, count).await
     }
 
-    /// Make an Elasticsearch instance out of band (the driver cannot create them); its id.
+    /// As `inject`, after letting the next `after` calls of `action` through.
+    pub async fn inject_after(&self, action: &str, after: u32, status: u16, code: &str, count: u32) -> Result<(), String> {
+        self.control("inject", json!({"action": action, "after": after, "status": status, "code": code, "count": count})).await.map(|_| ())
+    }
+
+    /// Make an active, pay-as-you-go Elasticsearch instance out of band (the driver cannot
+    /// create them); its id.
     pub async fn seed_elasticsearch(&self, region: &str, name: &str) -> Result<String, String> {
-        let answer = self.control("elasticsearch", json!({"region": region, "name": name})).await?;
+        self.seed_elasticsearch_with(region, name, "active", "postpaid").await
+    }
+
+    /// An Elasticsearch instance in Aliyun's `status` (active, activating, inactive, invalid)
+    /// billed by `payment` (postpaid, prepaid); its id.
+    pub async fn seed_elasticsearch_with(&self, region: &str, name: &str, status: &str, payment: &str) -> Result<String, String> {
+        let answer = self.control("elasticsearch", json!({"region": region, "name": name, "status": status, "payment": payment})).await?;
         answer.get("instanceId").and_then(Value::as_str).map(str::to_string).ok_or_else(|| format!("no instanceId in {answer}"))
     }
 

@@ -129,7 +129,7 @@ impl AliyunClient {
             param("SignatureMethod", sign::RPC_SIGNATURE_METHOD),
             param("SignatureVersion", sign::RPC_SIGNATURE_VERSION),
             param("SignatureNonce", uuid::Uuid::new_v4()),
-            param("Timestamp", Utc::now().format("%Y-%m-%dT%H:%M:%SZ")),
+            param("Timestamp", sign::timestamp(SystemTime::now())),
         ]);
         let signature = sign::rpc_signature("GET", &all, self.secret.expose_secret());
         let query = sign::canonical_query(&all);

@@ -24,6 +24,11 @@ pub const RPC_SIGNATURE_METHOD: &str = "HMAC-SHA1";
 pub const RPC_SIGNATURE_VERSION: &str = "1.0";
 pub const ACS3_ALGORITHM: &str = "ACS3-HMAC-SHA256";
 
+/// `2026-12-08T00:30:00Z`: the form of RPC's `Timestamp` and ACS3's `x-acs-date`.
+pub fn timestamp(at: std::time::SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(at).format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
 /// Aliyun's percent-encoding of one name or value (see the module comment).
 pub fn percent_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

@@ -11,9 +11,11 @@ RPC signature v1, ACS3-HMAC-SHA256 (v3) and ROA. Usage:
 is named by the `x-acs-region-id` header or the `RegionId` query parameter (the real cloud
 reads it from the host name). Control endpoints, unauthenticated (loopback tests only):
   POST /_replay/reset                      forget everything, re-seed the default networks
-  POST /_replay/inject  {"action", "status", "code", "count"}  fail the next `count` calls of
-                        `action` ("*" for any) with that error, after their signature checks
+  POST /_replay/inject  {"action", "status", "code", "count", "after"?}  fail `count` calls of
+                        `action` ("*" for any), after letting `after` through, with that error
+                        (after their signature checks, as Aliyun throttles signed calls)
   POST /_replay/elasticsearch {"region", "name", "status"?, "payment"?}  make an instance
+                        (status: active, activating, inactive, invalid; payment: postpaid, prepaid)
   GET  /_replay/calls                      the actions answered so far, in order
 """
 import argparse
@@ -144,6 +146,9 @@ def injected(action):
         STATE["calls"].append(action)
         for rule in STATE["injected"]:
             if rule["action"] in ("*", action) and rule["count"] > 0:
+                if rule["after"] > 0:
+                    rule["after"] -= 1
+                    continue
                 rule["count"] -= 1
                 raise ApiError(rule.get("status", 400), rule["code"], rule.get("message", "Injected by the replay server."))
 
@@ -235,7 +240,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, {})
         if path == "/_replay/inject":
             with STATE_LOCK:
-                STATE["injected"].append(dict(args, count=int(args.get("count", 1))))
+                STATE["injected"].append(dict(args, count=int(args.get("count", 1)), after=int(args.get("after", 0))))
             return self.reply(200, {})
         if path == "/_replay/elasticsearch":
             try:
