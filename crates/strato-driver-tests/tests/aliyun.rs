@@ -252,3 +252,39 @@ async fn acs3_signed_requests_pass_the_official_verifier() {
     let (status, body) = send(replay.access_key_secret.clone(), None, "acs3-nonce-1").await;
     assert_eq!((status, body["Code"].as_str()), (400, Some("SignatureNonceUsed")));
 }
+
+#[tokio::test]
+async fn preflight_refuses_what_aliyun_would_refuse_and_changes_nothing() {
+    let replay = AliyunReplay::start().unwrap_or_else(|e| panic!("{e}"));
+    let d = connect(&replay, fast_layer());
+    let zone = format!("{REGION}-h");
+    let good = ServerCreate { name: "pre".into(), instance_type: "ecs.g6.large".into(), image_id: IMAGE.into(), zone: Some(zone.clone()), ..Default::default() };
+    d.preflight(REGION, Preflight::CreateServer(&good)).await.expect("a good create passes");
+    let bad_type = ServerCreate { instance_type: "ecs.nope.large".into(), ..good.clone() };
+    assert_eq!(d.preflight(REGION, Preflight::CreateServer(&bad_type)).await.expect_err("unknown type").kind, CloudErrorKind::InvalidInput);
+    let bad_zone = ServerCreate { zone: Some("cn-hangzhou-z".into()), ..good.clone() };
+    assert_eq!(d.preflight(REGION, Preflight::CreateServer(&bad_zone)).await.expect_err("no vswitch").kind, CloudErrorKind::InvalidInput);
+    let disk_input = DiskCreate { name: "pre".into(), zone: "cn-hangzhou-z".into(), size_gb: 20, ..Default::default() };
+    assert_eq!(d.preflight(REGION, Preflight::CreateDisk(&disk_input)).await.expect_err("zone").kind, CloudErrorKind::InvalidInput);
+
+    let server = d.create_server(REGION, &good).await.expect("create");
+    let sid = server.base.external_id.as_str();
+    let change = Preflight::ChangeServerConfig { server_id: sid, instance_type: "ecs.c6.xlarge" };
+    assert_eq!(d.preflight(REGION, change).await.expect_err("running").kind, CloudErrorKind::Conflict);
+    let disk = d.create_disk(REGION, &DiskCreate { zone: zone.clone(), ..disk_input }).await.expect("disk");
+    let did = disk.base.external_id.as_str();
+    assert_eq!(d.preflight(REGION, Preflight::DetachDisk { disk_id: did, server_id: sid }).await.expect_err("not attached").kind, CloudErrorKind::Conflict);
+    assert_eq!(d.preflight(REGION, Preflight::ResizeDisk { disk_id: did, size_gb: 20 }).await.expect_err("not larger").kind, CloudErrorKind::InvalidInput);
+    d.preflight(REGION, Preflight::ResizeDisk { disk_id: did, size_gb: 40 }).await.expect("larger");
+    d.preflight(REGION, Preflight::AttachDisk { disk_id: did, server_id: sid }).await.expect("attachable");
+    let root = server.disks.iter().find(|a| a.device == "/dev/xvda").expect("system disk");
+    assert_eq!(d.preflight(REGION, Preflight::AttachDisk { disk_id: &root.disk_id, server_id: sid }).await.expect_err("in use").kind, CloudErrorKind::Conflict);
+    assert_eq!(d.preflight(REGION, Preflight::DetachDisk { disk_id: &root.disk_id, server_id: sid }).await.expect_err("system disk").kind, CloudErrorKind::InvalidInput);
+    // Nothing changed: the disk is still detached and 20 GB, the server still running.
+    let after = strato_cloud::Facet::<Disk>::get(&d, REGION, did).await.expect("disk");
+    assert_eq!((after.size_gb, after.status), (20, DiskStatus::Available));
+    assert_eq!(strato_cloud::Facet::<Server>::get(&d, REGION, sid).await.expect("server").status, ServerStatus::Running);
+    let calls = replay.calls().await.expect("calls");
+    let mutating = ["RunInstances", "CreateDisk"];
+    assert_eq!(calls.iter().filter(|c| !c.starts_with("Describe") && !mutating.contains(&c.as_str())).count(), 0, "{calls:?}");
+}

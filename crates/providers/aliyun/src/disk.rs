@@ -5,6 +5,7 @@ use serde_json::Value;
 use strato_cloud::*;
 
 use crate::client::{input_error, number, opt_text, param, tag_params, tags, text, time, Paging, Product};
+use crate::preflight::MAX_DISK_GB;
 use crate::server::billing;
 use crate::{gone, json_ids, AliyunDriver};
 
@@ -51,13 +52,13 @@ impl AliyunDriver {
         Ok(items.iter().filter_map(ext).collect())
     }
 
-    async fn disk(&self, region: &str, id: &str) -> CloudResult<ExtDisk> {
+    pub(crate) async fn disk(&self, region: &str, id: &str) -> CloudResult<ExtDisk> {
         self.disks(region, Some(id), None).await?.pop().ok_or_else(|| gone("disk", id))
     }
 
     pub(crate) async fn disk_create(&self, region: &str, input: &DiskCreate) -> CloudResult<ExtDisk> {
-        if input.size_gb == 0 || input.size_gb > 32768 {
-            return Err(CloudError::invalid_input(format!("disk size {} GB out of range (1-32768)", input.size_gb)));
+        if input.size_gb == 0 || input.size_gb > MAX_DISK_GB {
+            return Err(CloudError::invalid_input(format!("disk size {} GB out of range (1-{MAX_DISK_GB})", input.size_gb)));
         }
         let mut params = vec![
             param("RegionId", region),

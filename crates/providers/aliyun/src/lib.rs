@@ -10,6 +10,7 @@ mod client;
 mod disk;
 mod elasticsearch;
 mod network;
+mod preflight;
 mod region;
 mod secgroup;
 mod server;
@@ -97,6 +98,9 @@ impl CloudDriver for AliyunDriver {
     }
     fn facet(&self, kind: ResourceKind) -> Option<Box<dyn ErasedFacet + '_>> {
         facets!(self, kind, [CloudRegion, Zone, Sku, Vpc, Network, Secgroup, Disk, Server, Elasticsearch])
+    }
+    async fn preflight(&self, region: &str, op: Preflight<'_>) -> CloudResult<()> {
+        self.preflight_op(region, op).await
     }
     async fn create_server(&self, region: &str, input: &ServerCreate) -> CloudResult<ExtServer> {
         self.server_create(region, input).await

@@ -1,6 +1,6 @@
 //! Servers (ECS instances).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use base64::Engine;
@@ -93,14 +93,14 @@ impl AliyunDriver {
                 let iid = text(i, "/InstanceId");
                 let mut attached = disks.remove(iid).unwrap_or_default();
                 attached.sort_by(|a, b| a.device.cmp(&b.device));
-                ext(i, &attached, renewing.contains_key(iid))
+                ext(i, &attached, renewing.contains(iid))
             })
             .collect())
     }
 
     /// The prepaid instances among `ids` that renew themselves (DescribeInstances does not say).
-    async fn auto_renewing(&self, region: &str, ids: &[&str]) -> CloudResult<HashMap<String, ()>> {
-        let mut out = HashMap::new();
+    async fn auto_renewing(&self, region: &str, ids: &[&str]) -> CloudResult<HashSet<String>> {
+        let mut out = HashSet::new();
         for chunk in ids.chunks(100) {
             let answer = self
                 .c
@@ -108,7 +108,7 @@ impl AliyunDriver {
                 .await?;
             for r in array(&answer, "/InstanceRenewAttributes/InstanceRenewAttribute") {
                 if r.get("AutoRenewEnabled").and_then(Value::as_bool) == Some(true) {
-                    out.insert(text(&r, "/InstanceId").to_string(), ());
+                    out.insert(text(&r, "/InstanceId").to_string());
                 }
             }
         }
@@ -117,7 +117,7 @@ impl AliyunDriver {
 
     /// The VSwitch and security groups a create lands in: the input's, or else the zone's
     /// first VSwitch and a security group of its VPC (Aliyun requires both).
-    async fn placement(&self, region: &str, input: &ServerCreate) -> CloudResult<(ExtNetwork, Vec<String>)> {
+    pub(crate) async fn placement(&self, region: &str, input: &ServerCreate) -> CloudResult<(ExtNetwork, Vec<String>)> {
         let vswitch = match &input.network_id {
             Some(id) => self.networks(region, Some(id), None).await?.pop().ok_or_else(|| CloudError::invalid_input(format!("network '{id}' not found")))?,
             None => self.networks(region, None, input.zone.as_deref()).await?.into_iter().next().ok_or_else(|| {
@@ -211,5 +211,24 @@ impl Facet<strato_cloud::Server> for AliyunDriver {
             "delete" => self.server_call(region, "DeleteInstance", id, &[param("Force", true)]).await,
             other => Err(CloudError::not_implemented(format!("server {other}"))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prepaid_instances_carry_expiry_and_renewal_postpaid_ones_neither() {
+        let prepaid = serde_json::json!({"InstanceId": "i-1", "InstanceChargeType": "PrePaid", "ExpiredTime": "2027-01-31T16:00Z", "Status": "Stopped",
+            "Cpu": 2, "Memory": 4096, "Tags": {"Tag": [{"TagKey": "env", "TagValue": "prod"}]}});
+        let s = ext(&prepaid, &[], true).expect("snapshot");
+        assert_eq!(s.base.billing.billing_type, BillingType::Prepaid);
+        assert_eq!(s.base.billing.expires_at.map(|t| t.to_rfc3339()), Some("2027-01-31T16:00:00+00:00".into()));
+        assert!(s.base.billing.auto_renew);
+        assert_eq!((s.status, s.power_state, s.cpu, s.memory_mb), (ServerStatus::Stopped, PowerState::Off, Some(2), Some(4096)));
+        assert_eq!(s.base.name, "i-1", "an unnamed instance is named by its id");
+        let postpaid = serde_json::json!({"InstanceId": "i-2", "InstanceChargeType": "PostPaid", "ExpiredTime": "2099-12-31T15:59Z"});
+        assert_eq!(ext(&postpaid, &[], true).expect("snapshot").base.billing, Billing::default());
     }
 }

@@ -114,7 +114,9 @@ fn acs3_signatures_match_the_official_sdk() {
 fn roa_signatures_match_the_official_sdks() {
     let body = br#"{"force":true}"#;
     let md5 = sign::content_md5(body);
-    let cases: [(&str, &str, Vec<(String, String)>, &str, &str); 3] = [
+    // (method, path, query, Content-MD5, Content-Type)
+    type RoaCase<'a> = (&'a str, &'a str, Vec<(String, String)>, &'a str, &'a str);
+    let cases: [RoaCase; 3] = [
         ("GET", "/openapi/instances", pairs(&[("size", "5"), ("page", "2"), ("description", "es 1")]), "", ""),
         ("GET", "/openapi/instances/es-cn-0pp1abcdef", pairs(&[]), "", ""),
         ("DELETE", "/openapi/instances/es-cn-0pp1abcdef", pairs(&[("clientToken", "tok-1")]), &md5, "application/json"),
