@@ -106,11 +106,17 @@ impl AliyunClient {
         })
     }
 
-    fn base_url(&self, host_prefix: &str, region: &str) -> String {
-        match &self.endpoint {
+    /// The product's endpoint in `region`. The region becomes part of a host name, so it must
+    /// look like one of Aliyun's (`cn-hangzhou`): anything else could send a signed request
+    /// elsewhere.
+    fn base_url(&self, host_prefix: &str, region: &str) -> CloudResult<String> {
+        if region.is_empty() || region.len() > 64 || !region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+            return Err(CloudError::invalid_input("malformed region: expected lower-case letters, digits and '-' (cn-hangzhou)"));
+        }
+        Ok(match &self.endpoint {
             Some(endpoint) => endpoint.clone(),
             None => format!("https://{host_prefix}.{region}.aliyuncs.com"),
-        }
+        })
     }
 
     /// One RPC call through the request layer.
@@ -131,10 +137,11 @@ impl AliyunClient {
             param("SignatureNonce", uuid::Uuid::new_v4()),
             param("Timestamp", sign::timestamp(SystemTime::now())),
         ]);
+        let base = self.base_url(product.host_prefix(), region)?;
         let signature = sign::rpc_signature("GET", &all, self.secret.expose_secret());
         let query = sign::canonical_query(&all);
-        let url = format!("{}/?{query}&Signature={}", self.base_url(product.host_prefix(), region), percent_encode(&signature));
-        tracing::debug!(provider = PROVIDER, api = action, url = %format!("{}/?{query}&Signature=<redacted>", self.base_url(product.host_prefix(), region)), "request");
+        tracing::debug!(provider = PROVIDER, api = action, url = %format!("{base}/?{query}&Signature=<redacted>"), "request");
+        let url = format!("{base}/?{query}&Signature={}", percent_encode(&signature));
         let response = self.http.get(&url).send().await;
         answer(action, response).await
     }
@@ -156,7 +163,7 @@ impl AliyunClient {
         let request = RoaRequest { method: method.as_str(), accept: "application/json", content_md5: "", content_type: "", date: &date, headers: &headers, path, query };
         let authorization = sign::roa_authorization(&request, &self.access_key_id, self.secret.expose_secret());
         let encoded_path: String = path.split('/').map(percent_encode).collect::<Vec<_>>().join("/");
-        let mut url = format!("{}{encoded_path}", self.base_url("elasticsearch", region));
+        let mut url = format!("{}{encoded_path}", self.base_url("elasticsearch", region)?);
         if !query.is_empty() {
             url.push('?');
             url.push_str(&sign::canonical_query(query));
@@ -413,6 +420,20 @@ mod tests {
         assert!(check_access_key_id("LTAI5tExampleKey0000").is_ok());
         let e = check_secret("has space").unwrap_err();
         assert!(!e.to_string().contains("has space"));
+    }
+
+    #[test]
+    fn a_region_cannot_change_the_endpoint_host() {
+        let config = DriverConfig::new(
+            "a",
+            strato_cloud::Credentials::new().with("access_key_id", "LTAI5tExampleKey0000").with("access_key_secret", "s"),
+            std::sync::Arc::new(strato_cloud::RequestLayer::default()),
+        );
+        let c = AliyunClient::connect(&config).expect("connect");
+        assert_eq!(c.base_url("ecs", "cn-hangzhou").expect("url"), "https://ecs.cn-hangzhou.aliyuncs.com");
+        for bad in ["evil.example.com#", "cn-hangzhou/x", "", "CN-HANGZHOU", "a b"] {
+            assert_eq!(c.base_url("ecs", bad).expect_err(bad).kind, K::InvalidInput, "{bad}");
+        }
     }
 
     #[test]
