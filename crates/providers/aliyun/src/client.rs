@@ -2,7 +2,6 @@
 //! each through the shared request layer (which retries; nothing here does), the paging loops,
 //! and the one place Aliyun error codes become `CloudError`s.
 
-use std::collections::HashSet;
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -10,6 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use strato_cloud::{ApiClass, BillingType, CloudError, CloudResult, DriverConfig, Requests, Tags};
 
+use crate::pager;
 use crate::sign::{self, percent_encode, RoaRequest};
 use crate::{LIMITS, PROVIDER};
 
@@ -179,51 +179,30 @@ impl AliyunClient {
     /// Every item of an RPC listing: follows every page until the cloud says there is no more,
     /// or fails; never a partial list. `items` is the JSON pointer of a page's items.
     pub async fn rpc_list(&self, region: &str, product: Product, action: &str, params: &[(String, String)], paging: Paging, items: &str) -> CloudResult<Vec<Value>> {
-        let mut all = Vec::new();
-        let mut pages = 0u32;
-        match paging {
+        let (all, pages) = match paging {
             Paging::Numbered { max } => {
                 let size = self.page_size.min(max);
-                loop {
+                pager::numbered(action, size, |number| async move {
                     let mut p = params.to_vec();
-                    p.extend([param("PageNumber", pages + 1), param("PageSize", size)]);
+                    p.extend([param("PageNumber", number), param("PageSize", size)]);
                     let page = self.rpc(region, ApiClass::Describe, product, action, &p).await?;
-                    pages += 1;
-                    let got = array(&page, items);
-                    let total = page.get("TotalCount").and_then(Value::as_u64).unwrap_or(0) as usize;
-                    let empty = got.is_empty();
-                    all.extend(got);
-                    if all.len() >= total {
-                        break;
-                    }
-                    if empty {
-                        return Err(CloudError::other(format!("{action}: the cloud counts {total} items but page {pages} was empty after {}", all.len())));
-                    }
-                }
+                    let total = page.get("TotalCount").and_then(Value::as_u64).map(|t| t as usize);
+                    Ok((array(&page, items), total))
+                })
+                .await?
             }
             Paging::Token { max } => {
                 let size = self.page_size.min(max);
-                let mut token = String::new();
-                let mut seen = HashSet::new();
-                loop {
+                pager::tokens(action, |token| async move {
                     let mut p = params.to_vec();
                     p.push(param("MaxResults", size));
-                    if !token.is_empty() {
-                        p.push(param("NextToken", &token));
-                    }
+                    p.extend(token.map(|t| param("NextToken", t)));
                     let page = self.rpc(region, ApiClass::Describe, product, action, &p).await?;
-                    pages += 1;
-                    all.extend(array(&page, items));
-                    token = text(&page, "/NextToken").to_string();
-                    if token.is_empty() {
-                        break;
-                    }
-                    if !seen.insert(token.clone()) {
-                        return Err(CloudError::other(format!("{action}: the cloud repeated a page token after {pages} pages; listing stopped")));
-                    }
-                }
+                    Ok((array(&page, items), text(&page, "/NextToken").to_string()))
+                })
+                .await?
             }
-        }
+        };
         tracing::debug!(provider = PROVIDER, region, api = action, pages, items = all.len(), "listed");
         Ok(all)
     }

@@ -7,7 +7,7 @@ use serde_json::Value;
 use strato_cloud::*;
 
 use crate::client::{array, billing_type, number, opt_text, param, tags, text, time};
-use crate::AliyunDriver;
+use crate::{pager, AliyunDriver};
 
 /// ListInstance's largest page.
 const MAX_PAGE: u32 = 100;
@@ -59,24 +59,14 @@ fn path(id: &str) -> CloudResult<String> {
 impl AliyunDriver {
     pub(crate) async fn elasticsearches(&self, region: &str) -> CloudResult<Vec<ExtElasticsearch>> {
         let size = self.c.page_size.min(MAX_PAGE);
-        let mut all = Vec::new();
-        let mut page = 1u32;
-        loop {
+        let (all, pages) = pager::numbered("ListInstance", size, |page| async move {
             let query = [param("page", page), param("size", size)];
             let out = self.c.roa(region, ApiClass::Describe, "ListInstance", Method::GET, "/openapi/instances", &query).await?;
-            let items = array(&out, "/Result");
-            let total = number(&out, "/Headers/X-Total-Count").unwrap_or(0.0) as usize;
-            let empty = items.is_empty();
-            all.extend(items.iter().filter_map(ext));
-            if all.len() >= total {
-                break;
-            }
-            if empty {
-                return Err(CloudError::other(format!("ListInstance: the cloud counts {total} instances but page {page} was empty after {}", all.len())));
-            }
-            page += 1;
-        }
-        tracing::debug!(provider = crate::PROVIDER, region, kind = "elasticsearch", pages = page, items = all.len(), "listed");
+            let total = number(&out, "/Headers/X-Total-Count").map(|t| t.max(0.0) as usize);
+            Ok((array(&out, "/Result").iter().filter_map(ext).collect::<Vec<_>>(), total))
+        })
+        .await?;
+        tracing::debug!(provider = crate::PROVIDER, region, kind = "elasticsearch", pages, items = all.len(), "listed");
         Ok(all)
     }
 

@@ -10,6 +10,7 @@ mod client;
 mod disk;
 mod elasticsearch;
 mod network;
+mod pager;
 mod preflight;
 mod region;
 mod secgroup;
