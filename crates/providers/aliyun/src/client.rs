@@ -1,4 +1,4 @@
-//! Raw Aliyun calls: RPC (ECS, VPC; signature v1, GET) and ROA (Elasticsearch) over reqwest,
+//! Raw Aliyun calls: RPC (ECS, VPC; signature v1, POSTed forms) and ROA (Elasticsearch) over reqwest,
 //! each through the shared request layer (which retries; nothing here does), the paging loops,
 //! and the one place Aliyun error codes become `CloudError`s.
 
@@ -138,11 +138,12 @@ impl AliyunClient {
             param("Timestamp", sign::timestamp(SystemTime::now())),
         ]);
         let base = self.base_url(product.host_prefix(), region)?;
-        let signature = sign::rpc_signature("GET", &all, self.secret.expose_secret());
-        let query = sign::canonical_query(&all);
-        tracing::debug!(provider = PROVIDER, api = action, url = %format!("{base}/?{query}&Signature=<redacted>"), "request");
-        let url = format!("{base}/?{query}&Signature={}", percent_encode(&signature));
-        let response = self.http.get(&url).send().await;
+        // POST with a form body: RunInstances' UserData alone may be 32 KiB, too long for a URL.
+        let signature = sign::rpc_signature("POST", &all, self.secret.expose_secret());
+        let form = sign::canonical_query(&all);
+        tracing::debug!(provider = PROVIDER, api = action, url = %base, body = %format!("{form}&Signature=<redacted>"), "request");
+        let body = format!("{form}&Signature={}", percent_encode(&signature));
+        let response = self.http.post(format!("{base}/")).header("Content-Type", "application/x-www-form-urlencoded").body(body).send().await;
         answer(action, response).await
     }
 
