@@ -141,7 +141,9 @@ impl AliyunClient {
         // POST with a form body: RunInstances' UserData alone may be 32 KiB, too long for a URL.
         let signature = sign::rpc_signature("POST", &all, self.secret.expose_secret());
         let form = sign::canonical_query(&all);
-        tracing::debug!(provider = PROVIDER, api = action, url = %base, body = %format!("{form}&Signature=<redacted>"), "request");
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            tracing::debug!(provider = PROVIDER, api = action, url = %base, body = %logged_form(&all), "request");
+        }
         let body = format!("{form}&Signature={}", percent_encode(&signature));
         let response = self.http.post(format!("{base}/")).header("Content-Type", "application/x-www-form-urlencoded").body(body).send().await;
         answer(action, response).await
@@ -207,6 +209,15 @@ impl AliyunClient {
         tracing::debug!(provider = PROVIDER, region, api = action, pages, items = all.len(), "listed");
         Ok(all)
     }
+}
+
+/// Parameters that may carry secrets (user data) and the signature, hidden from logs.
+const HIDDEN_PARAMS: &[&str] = &["UserData", "Password", "Signature"];
+
+/// An RPC form as the debug log shows it: hidden parameters replaced by `<redacted>`.
+fn logged_form(params: &[(String, String)]) -> String {
+    let shown: Params = params.iter().map(|(k, v)| (k.clone(), if HIDDEN_PARAMS.contains(&k.as_str()) { "<redacted>".into() } else { v.clone() })).collect();
+    format!("{}&Signature=<redacted>", sign::canonical_query(&shown))
 }
 
 /// A response's JSON, or its error classified.
@@ -414,6 +425,12 @@ mod tests {
         for bad in ["evil.example.com#", "cn-hangzhou/x", "", "CN-HANGZHOU", "a b"] {
             assert_eq!(c.base_url("ecs", bad).expect_err(bad).kind, K::InvalidInput, "{bad}");
         }
+    }
+
+    #[test]
+    fn logged_forms_hide_user_data_and_the_signature() {
+        let shown = logged_form(&[param("Action", "RunInstances"), param("UserData", "c2VjcmV0"), param("Password", "p@ss")]);
+        assert_eq!(shown, "Action=RunInstances&Password=%3Credacted%3E&UserData=%3Credacted%3E&Signature=<redacted>");
     }
 
     #[test]
