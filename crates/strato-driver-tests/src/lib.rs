@@ -5,6 +5,7 @@
 //! not serve (it has no facet of them) are skipped (a line on stderr says so): kvm has no
 //! secgroups or Elasticsearch.
 
+pub mod aliyun_replay;
 pub mod moto;
 
 use std::collections::BTreeSet;
