@@ -1,0 +1,90 @@
+//! `cluster.yaml.tmpl`: a minijinja template rendered against the validated parameters (as
+//! `params.<name>`) and the package (`app.name`, `app.version`). Undefined variables are errors
+//! (strict mode), both when the package is loaded (names the template uses that no parameter
+//! declares) and when it is rendered.
+
+use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior};
+use serde::Serialize;
+
+use crate::config::ConfigSchema;
+use crate::error::{cut, PackageError, Position, Problem};
+use crate::params::Parameters;
+
+pub const TEMPLATE_FILE: &str = "cluster.yaml.tmpl";
+
+/// A template that compiled and uses only declared names.
+#[derive(Debug, Clone)]
+pub struct ClusterTemplate {
+    source: String,
+}
+
+#[derive(Serialize)]
+struct RenderContext<'a> {
+    params: &'a Parameters,
+    app: AppContext<'a>,
+}
+
+/// What the template sees of the package as `app`.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct AppContext<'a> {
+    pub name: &'a str,
+    pub version: &'a str,
+}
+
+impl ClusterTemplate {
+    /// Compiles `source` and checks that every variable it reads is `app`, `app.name`,
+    /// `app.version`, `params`, or `params.<a parameter the schema declares>`.
+    pub fn compile(source: String, schema: &ConfigSchema) -> Result<Self, PackageError> {
+        let env = environment();
+        let template = env.template_from_str(&source).map_err(template_error)?;
+        let mut undeclared: Vec<String> = template.undeclared_variables(true).into_iter().collect();
+        undeclared.sort();
+        for name in undeclared {
+            if !is_known(&name, schema) {
+                let at = source.lines().position(|line| line.contains(&name)).map_or_else(Position::none, |i| Position::line(i + 1));
+                return Err(PackageError::new(TEMPLATE_FILE, at, Problem::UndefinedVariable(cut(&name, 64))));
+            }
+        }
+        drop(template);
+        Ok(Self { source })
+    }
+
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The rendered text (YAML, to be parsed as a `ClusterSpec`).
+    pub fn render(&self, params: &Parameters, app: AppContext<'_>) -> Result<String, PackageError> {
+        let env = environment();
+        let template = env.template_from_str(&self.source).map_err(template_error)?;
+        template.render(minijinja::value::Serde(RenderContext { params, app })).map_err(template_error)
+    }
+}
+
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // The output is YAML, not HTML: nothing is escaped (values are quoted with `| tojson`).
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    env
+}
+
+fn is_known(name: &str, schema: &ConfigSchema) -> bool {
+    match name.split_once('.') {
+        None => name == "params" || name == "app",
+        Some(("app", field)) => field == "name" || field == "version",
+        Some(("params", field)) => schema.parameter(field.split('.').next().unwrap_or(field)).is_some(),
+        Some(_) => false,
+    }
+}
+
+fn template_error(error: minijinja::Error) -> PackageError {
+    let at = error.line().map_or_else(Position::none, Position::line);
+    let detail = error.detail().map(str::to_string).unwrap_or_else(|| error.kind().to_string());
+    let problem = match error.kind() {
+        ErrorKind::SyntaxError => Problem::TemplateSyntax(detail),
+        ErrorKind::UndefinedError => Problem::UndefinedVariable(detail),
+        _ => Problem::TemplateRender(detail),
+    };
+    PackageError::new(TEMPLATE_FILE, at, problem)
+}
