@@ -1,7 +1,7 @@
 //! `cluster.yaml.tmpl`: a minijinja template rendered against the validated parameters (as
-//! `params.<name>`) and the package (`app.name`, `app.version`). Undefined variables are errors
-//! (strict mode), both when the package is loaded (names the template uses that no parameter
-//! declares) and when it is rendered.
+//! `params.<name>`) and the package (`app.name`, `app.version`), with a `sh` filter that quotes a
+//! value as one shell word. Undefined variables are errors (strict mode), both when the package
+//! is loaded (names the template uses that no parameter declares) and when it is rendered.
 
 use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior};
 use serde::Serialize;
@@ -66,7 +66,18 @@ fn environment() -> Environment<'static> {
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     // The output is YAML, not HTML: nothing is escaped (values are quoted with `| tojson`).
     env.set_auto_escape_callback(|_| AutoEscape::None);
+    env.add_filter("sh", shell_quote);
     env
+}
+
+/// The `sh` filter: `value` as one single-quoted shell word, so a parameter put into a service
+/// command is data, never code (`it's` -> `'it'\''s'`).
+fn shell_quote(value: minijinja::Value) -> String {
+    let text = match value.as_str() {
+        Some(text) => text.to_string(),
+        None => value.to_string(),
+    };
+    format!("'{}'", text.replace('\'', "'\\''"))
 }
 
 fn is_known(name: &str, schema: &ConfigSchema) -> bool {
