@@ -6,6 +6,7 @@
 mod builder;
 mod change;
 mod lifecycle;
+mod outline;
 mod request;
 mod scale;
 
@@ -135,7 +136,10 @@ pub fn plan_job(state: &ClusterState, request: &JobRequest) -> Result<JobPlan, P
         ClusterStatus::Stopped => NodeStatus::Stopped,
         _ => NodeStatus::Active,
     };
-    let nodes_after = planned.nodes_after.into_iter().map(|node| Node { status: node_status, ..node }).collect();
+    let mut nodes_after: Vec<Node> = planned.nodes_after.into_iter().map(|node| Node { status: node_status, ..node }).collect();
+    // Canonical order (role as in the spec, then index), whatever order the state kept them in.
+    let position = |role: &str| planned.spec_after.roles.iter().position(|r| r.name == role).unwrap_or(usize::MAX);
+    nodes_after.sort_by(|a, b| (position(&a.role), a.index).cmp(&(position(&b.role), b.index)));
     Ok(JobPlan {
         kind,
         transition: kind.transition(),
