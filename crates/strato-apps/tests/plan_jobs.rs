@@ -210,3 +210,52 @@ fn bad_requests_are_refused() {
     broken.spec.roles[1].after = vec!["nowhere".into()];
     assert!(matches!(plan_job(&broken, &JobRequest::Stop).unwrap_err(), PlanError::InvalidSpec(_)));
 }
+
+/// The webapp plans docs/apps.md shows, by job: (heading, state before, request).
+fn documented_jobs() -> Vec<(&'static str, ClusterState, JobRequest)> {
+    let made = webapp();
+    let mut package = AppPackage::load(&common::example("webapp")).unwrap();
+    let (_, retitled) = package.render(&BTreeMap::from([("title".to_string(), json!("New title"))])).unwrap();
+    package.meta.version = "1.1.0".into();
+    let (_, newer) = package.render(&BTreeMap::new()).unwrap();
+    let upgraded = ClusterState { spec: newer.clone(), ..made.clone() };
+    vec![
+        ("create", ClusterState::new(made.id, made.spec.clone()), JobRequest::Create),
+        ("stop", made.clone(), JobRequest::Stop),
+        ("start", made.clone(), JobRequest::Start),
+        ("delete", made.clone(), JobRequest::Delete),
+        (
+            "resize `db` to `m5.large` with 20 GB volumes",
+            made.clone(),
+            JobRequest::Resize { role: "db".into(), shape: Some(InstanceShape::Sku("m5.large".into())), volume_size_gb: Some(20) },
+        ),
+        ("add 1 `web` node", made.clone(), JobRequest::AddNodes { role: "web".into(), count: 1 }),
+        ("delete node `web-1`", made.clone(), JobRequest::DeleteNodes { nodes: vec![node(&made, "web-1")] }),
+        ("update parameters (a new `title`)", made.clone(), JobRequest::UpdateParameters { spec: retitled }),
+        ("upgrade to 1.1.0", made.clone(), JobRequest::Upgrade { spec: newer }),
+        ("roll back to 1.0.0", upgraded, JobRequest::Rollback { spec: made.spec.clone() }),
+    ]
+}
+
+fn table(heading: &str, outline: &str) -> String {
+    let mut text = format!("### {heading}\n\n| layer | tasks |\n|---|---|\n");
+    for line in outline.lines() {
+        let (number, tasks) = line.split_once(". ").unwrap();
+        text.push_str(&format!("| {number} | {} |\n", tasks.replace("; ", "<br>")));
+    }
+    text
+}
+
+#[test]
+fn docs_show_the_planners_plans_and_the_kvstore_package() {
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/apps.md")).unwrap();
+    let jobs = documented_jobs();
+    let tables: Vec<String> = jobs.iter().map(|(heading, state, request)| table(heading, &outline(state, request.clone()).1)).collect();
+    let missing: Vec<&String> = tables.iter().filter(|table| !docs.contains(table.as_str())).collect();
+    assert!(missing.is_empty(), "docs/apps.md lacks these plan tables (or shows others):\n\n{}", tables.join("\n"));
+    assert_eq!(docs.matches("| layer | tasks |").count(), jobs.len(), "docs/apps.md shows plans the test does not check");
+    for file in ["package.yaml", "config.yaml", "cluster.yaml.tmpl"] {
+        let text = std::fs::read_to_string(common::example("kvstore").join(file)).unwrap();
+        assert!(docs.contains(&text), "docs/apps.md does not show examples/apps/kvstore/{file} as it is");
+    }
+}
