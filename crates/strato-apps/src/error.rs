@@ -3,11 +3,17 @@
 
 use std::fmt;
 
-/// A package is invalid: `file` is the package file (`config.yaml`, `cluster.yaml.tmpl`, ...),
-/// `at` where in it, `problem` what is wrong.
+/// A package is invalid. Boxed, so results that carry it stay small; its fields (`file`, `at`,
+/// `problem`) are read through `Deref`.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct PackageError(Box<PackageErrorDetails>);
+
+/// `file` is the package file (`config.yaml`, `cluster.yaml.tmpl`, ...), `at` where in it,
+/// `problem` what is wrong.
 #[derive(Debug, thiserror::Error)]
 #[error("{file}{at}: {problem}")]
-pub struct PackageError {
+pub struct PackageErrorDetails {
     pub file: String,
     pub at: Position,
     pub problem: Problem,
@@ -15,7 +21,14 @@ pub struct PackageError {
 
 impl PackageError {
     pub fn new(file: impl Into<String>, at: Position, problem: Problem) -> Self {
-        Self { file: file.into(), at, problem }
+        Self(Box::new(PackageErrorDetails { file: file.into(), at, problem }))
+    }
+}
+
+impl std::ops::Deref for PackageError {
+    type Target = PackageErrorDetails;
+    fn deref(&self) -> &PackageErrorDetails {
+        &self.0
     }
 }
 

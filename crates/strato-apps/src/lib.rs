@@ -18,7 +18,7 @@ mod yaml;
 
 pub use cluster::{ClusterState, Node};
 pub use config::{ConfigSchema, ParamType, Parameter};
-pub use error::{PackageError, Position, Problem};
+pub use error::{PackageError, PackageErrorDetails, Position, Problem};
 pub use ids::{ClusterId, NodeId, VolumeId};
 pub use package::{AppPackage, PackageMeta};
 pub use params::{ParamValue, Parameters};

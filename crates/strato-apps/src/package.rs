@@ -112,10 +112,7 @@ fn check_meta(meta: &PackageMeta) -> Result<(), PackageError> {
         && meta.version.len() <= 64
         && meta.version.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+' | '_'));
     if !version_ok {
-        return Err(invalid(
-            "version",
-            format!("{:?} must be 1-64 letters, digits, '.', '-', '+' or '_'", cut(&meta.version, 40)),
-        ));
+        return Err(invalid("version", format!("{:?} must be 1-64 letters, digits, '.', '-', '+' or '_'", cut(&meta.version, 40))));
     }
     Ok(())
 }

@@ -142,7 +142,7 @@ impl ClusterSpec {
 
     /// Checks names, counts, shapes, volumes and the `after` ordering (no unknown role, no cycle).
     pub fn check(&self) -> Result<(), PackageError> {
-        crate::spec_check::check(self).map_err(|(at, problem)| PackageError::new(RENDERED_FILE, at, problem))
+        crate::spec_check::check(self)
     }
 
     pub fn role(&self, name: &str) -> Option<&RoleSpec> {

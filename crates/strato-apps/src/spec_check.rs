@@ -2,42 +2,42 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::error::{cut, Position, Problem};
-use crate::spec::{ClusterSpec, RoleSpec};
+use crate::error::{cut, PackageError, Position, Problem};
+use crate::spec::{ClusterSpec, RoleSpec, RENDERED_FILE};
 
 /// Most nodes one role may have, and most volumes one node may have.
 pub const MAX_ROLE_COUNT: u32 = 1000;
 pub const MAX_VOLUMES_PER_NODE: u32 = 16;
 
-pub(crate) fn check(spec: &ClusterSpec) -> Result<(), (Position, Problem)> {
+pub(crate) fn check(spec: &ClusterSpec) -> Result<(), PackageError> {
+    let fail = |at: Position, problem: Problem| PackageError::new(RENDERED_FILE, at, problem);
     if spec.roles.is_empty() {
-        return Err((Position::path("roles"), Problem::Invalid("a cluster needs at least one role".into())));
+        return Err(fail(Position::path("roles"), Problem::Invalid("a cluster needs at least one role".into())));
     }
     let mut names = BTreeSet::new();
     for (index, role) in spec.roles.iter().enumerate() {
         let at = |field: &str| Position::path(format!("roles[{index}]{field}"));
         if !is_role_name(&role.name) {
-            let message = format!(
-                "role name {:?} must be 1-32 lower-case letters, digits or '-', starting with a letter",
-                cut(&role.name, 40)
-            );
-            return Err((at(".name"), Problem::Invalid(message)));
+            let message =
+                format!("role name {:?} must be 1-32 lower-case letters, digits or '-', starting with a letter", cut(&role.name, 40));
+            return Err(fail(at(".name"), Problem::Invalid(message)));
         }
         if !names.insert(role.name.as_str()) {
-            return Err((at(".name"), Problem::DuplicateRole(role.name.clone())));
+            return Err(fail(at(".name"), Problem::DuplicateRole(role.name.clone())));
         }
-        check_role(role).map_err(|(field, problem)| (at(&field), problem))?;
+        check_role(role).map_err(|(field, problem)| fail(at(&field), problem))?;
     }
     for (index, role) in spec.roles.iter().enumerate() {
         for (position, other) in role.after.iter().enumerate() {
             if !names.contains(other.as_str()) {
-                return Err((Position::path(format!("roles[{index}].after[{position}]")), Problem::UnknownRole(cut(other, 40))));
+                let at = Position::path(format!("roles[{index}].after[{position}]"));
+                return Err(fail(at, Problem::UnknownRole(cut(other, 40))));
             }
         }
     }
     if let Some(cycle) = find_cycle(spec) {
         let index = spec.roles.iter().position(|role| role.name == cycle[0]).unwrap_or(0);
-        return Err((Position::path(format!("roles[{index}].after")), Problem::Cycle(cycle)));
+        return Err(fail(Position::path(format!("roles[{index}].after")), Problem::Cycle(cycle)));
     }
     Ok(())
 }
@@ -136,8 +136,7 @@ pub(crate) fn levels(spec: &ClusterSpec) -> Vec<Vec<&RoleSpec>> {
             if level[i].is_some() {
                 continue;
             }
-            let deps: Option<Vec<usize>> =
-                role.after.iter().map(|name| index.get(name.as_str()).and_then(|&d| level[d])).collect();
+            let deps: Option<Vec<usize>> = role.after.iter().map(|name| index.get(name.as_str()).and_then(|&d| level[d])).collect();
             if let Some(deps) = deps {
                 level[i] = Some(deps.into_iter().map(|l| l + 1).max().unwrap_or(0));
                 changed = true;
@@ -163,6 +162,5 @@ fn is_role_name(name: &str) -> bool {
 
 fn is_env_name(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    chars.next().is_some_and(|first| first.is_ascii_alphabetic() || first == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }

@@ -63,12 +63,7 @@ fn undefined_values_fail_the_render_in_strict_mode() {
 #[test]
 fn missing_required_parameters_are_named() {
     let dir = copy_of("kvstore");
-    edit(
-        dir.path(),
-        "config.yaml",
-        "parameters:\n",
-        "parameters:\n  - name: admin_password\n    type: string\n    required: true\n",
-    );
+    edit(dir.path(), "config.yaml", "parameters:\n", "parameters:\n  - name: admin_password\n    type: string\n    required: true\n");
     // Loading succeeds (no default to try the template with); rendering without it does not.
     let package = AppPackage::load(dir.path()).unwrap();
     let error = package.render(&BTreeMap::new()).unwrap_err();

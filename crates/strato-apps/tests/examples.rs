@@ -63,8 +63,7 @@ fn webapp_loads_with_web_after_db() {
     assert_eq!(web.after, ["db"]);
     assert!(web.rolling && !db.rolling);
     assert!(db.volume.is_some() && web.volume.is_none());
-    let levels: Vec<Vec<&str>> =
-        spec.role_levels().iter().map(|level| level.iter().map(|role| role.name.as_str()).collect()).collect();
+    let levels: Vec<Vec<&str>> = spec.role_levels().iter().map(|level| level.iter().map(|role| role.name.as_str()).collect()).collect();
     assert_eq!(levels, [["db"], ["web"]]);
     assert_eq!(web.env.get("WEB_DEBUG").map(String::as_str), Some("false"));
     let db_init = db.command(ServiceCommand::Init).unwrap();
@@ -110,10 +109,8 @@ fn bad_archives_are_refused_by_name() {
     let error = AppPackage::from_tar_gz("junk.tar.gz", b"not gzip at all").unwrap_err();
     assert_eq!(error.file, "junk.tar.gz");
 
-    let no_template = tar_gz(&[
-        ("package.yaml".into(), read("kvstore", "package.yaml")),
-        ("config.yaml".into(), read("kvstore", "config.yaml")),
-    ]);
+    let no_template =
+        tar_gz(&[("package.yaml".into(), read("kvstore", "package.yaml")), ("config.yaml".into(), read("kvstore", "config.yaml"))]);
     let error = AppPackage::from_tar_gz("partial.tar.gz", &no_template).unwrap_err();
     assert_eq!(error.to_string(), "cluster.yaml.tmpl: the package has no such file");
 }

@@ -7,8 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 use strato_apps::{
-    plan_job, AppPackage, ClusterId, ClusterSpec, ClusterState, InstanceShape, JobPlan, JobRequest, NodeId, PlanError,
-    TransitionStatus,
+    plan_job, AppPackage, ClusterId, ClusterSpec, ClusterState, InstanceShape, JobPlan, JobRequest, NodeId, PlanError, TransitionStatus,
 };
 
 fn webapp_spec(version: &str) -> ClusterSpec {
@@ -154,10 +153,15 @@ fn update_upgrade_and_rollback() {
          9. stop: web-1\n10. node_config: web-1\n11. upgrade: web-1\n12. start: web-1\n"
     );
     // The new version's commands run, the old version's `stop` ends what the old one started.
-    let scripts: Vec<&str> = plan.layers.iter().flat_map(|l| &l.tasks).filter_map(|t| match &t.action {
-        strato_apps::TaskAction::ServiceCommand { script, .. } => Some(script.as_str()),
-        _ => None,
-    }).collect();
+    let scripts: Vec<&str> = plan
+        .layers
+        .iter()
+        .flat_map(|l| &l.tasks)
+        .filter_map(|t| match &t.action {
+            strato_apps::TaskAction::ServiceCommand { script, .. } => Some(script.as_str()),
+            _ => None,
+        })
+        .collect();
     assert!(scripts[1].contains("echo '1.1.0'") && scripts[1].contains("db upgraded"), "{}", scripts[1]);
     assert!(scripts[0].contains("db stopped"));
 

@@ -51,7 +51,8 @@ fn spec_strategy() -> impl Strategy<Value = ClusterSpec> {
 /// A made cluster: the spec's nodes, active.
 fn made(spec: ClusterSpec, seed: u128) -> ClusterState {
     let id = ClusterId::from_uuid(uuid::Uuid::from_u128(seed));
-    let nodes = ClusterState::planned_nodes(id, &spec).into_iter().map(|node| strato_apps::Node { status: NodeStatus::Active, ..node }).collect();
+    let nodes =
+        ClusterState::planned_nodes(id, &spec).into_iter().map(|node| strato_apps::Node { status: NodeStatus::Active, ..node }).collect();
     ClusterState { id, spec, nodes }
 }
 
@@ -67,7 +68,11 @@ fn request_strategy(spec: ClusterSpec) -> impl Strategy<Value = JobRequest> {
                 3 => JobRequest::Delete,
                 4 => JobRequest::Resize {
                     role: name,
-                    shape: Some(if sku { InstanceShape::Sku("m5.xlarge".into()) } else { InstanceShape::Custom { cpu: 4, memory_mb: 4096 } }),
+                    shape: Some(if sku {
+                        InstanceShape::Sku("m5.xlarge".into())
+                    } else {
+                        InstanceShape::Custom { cpu: 4, memory_mb: 4096 }
+                    }),
                     volume_size_gb: spec.roles[role].volume.map(|v| v.size_gb + 10),
                 },
                 5 => JobRequest::AddNodes { role: name, count },

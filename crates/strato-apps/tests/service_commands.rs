@@ -59,13 +59,17 @@ fn find_busybox(scratch: &Path) -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("STRATO_BUSYBOX") {
         return Some(PathBuf::from(path));
     }
-    if let Some(found) = std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join("busybox")).find(|p| p.is_file())) {
+    if let Some(found) =
+        std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join("busybox")).find(|p| p.is_file()))
+    {
         return Some(found);
     }
     let debs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.test-deps/images/tiny/.debs");
-    let deb = std::fs::read_dir(debs).ok()?.flatten().map(|e| e.path()).find(|p| {
-        p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("busybox-static_") && n.ends_with(".deb"))
-    })?;
+    let deb = std::fs::read_dir(debs)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("busybox-static_") && n.ends_with(".deb")))?;
     let status = Command::new("sh")
         .arg("-c")
         .arg("dpkg-deb --fsys-tarfile \"$1\" | tar -x -C \"$2\" ./bin/busybox")
@@ -177,7 +181,10 @@ fn webapp_commands_serve_the_page_with_the_version() {
     for role in [db, web] {
         shell.run(role.command(ServiceCommand::Init).unwrap());
     }
-    assert_eq!(std::fs::read_to_string(data.path().join("db/1.json")).unwrap(), "{\"id\": 1, \"title\": \"Tea \\u0026 \\u0027cake\\u0027\"}\n");
+    assert_eq!(
+        std::fs::read_to_string(data.path().join("db/1.json")).unwrap(),
+        "{\"id\": 1, \"title\": \"Tea \\u0026 \\u0027cake\\u0027\"}\n"
+    );
     for role in [db, web] {
         assert!(shell.run(role.command(ServiceCommand::Start).unwrap()).contains("started on port"));
     }

@@ -61,21 +61,13 @@ impl LayersBuilder {
 
     /// `rolled` over each level of `spec`'s roles in order (reversed with `reverse`), with the
     /// nodes `pick` selects.
-    pub fn by_levels<'a>(
-        &mut self,
-        spec: &'a ClusterSpec,
-        nodes: &'a [&'a Node],
-        reverse: bool,
-        steps: &[Step<'_>],
-        rolling: Rolling,
-    ) {
+    pub fn by_levels<'a>(&mut self, spec: &'a ClusterSpec, nodes: &'a [&'a Node], reverse: bool, steps: &[Step<'_>], rolling: Rolling) {
         let mut levels = spec.role_levels();
         if reverse {
             levels.reverse();
         }
         for level in levels {
-            let groups: Vec<RoleNodes<'_>> =
-                level.into_iter().map(|role| RoleNodes { role, nodes: nodes_of(nodes, &role.name) }).collect();
+            let groups: Vec<RoleNodes<'_>> = level.into_iter().map(|role| RoleNodes { role, nodes: nodes_of(nodes, &role.name) }).collect();
             self.rolled(&groups, steps, rolling);
         }
     }
@@ -89,10 +81,10 @@ pub(crate) fn nodes_of<'a>(nodes: &[&'a Node], role: &str) -> Vec<&'a Node> {
 }
 
 /// Every node of the cluster, ordered by role (as in the spec) then index.
-pub(crate) fn all_nodes<'a>(state: &'a ClusterState) -> Vec<&'a Node> {
+pub(crate) fn all_nodes(state: &ClusterState) -> Vec<&Node> {
     let mut nodes: Vec<&Node> = state.nodes.iter().collect();
     let position = |role: &str| state.spec.roles.iter().position(|r| r.name == role).unwrap_or(usize::MAX);
-    nodes.sort_by(|a, b| (position(&a.role), a.index).cmp(&(position(&b.role), b.index)));
+    nodes.sort_by_key(|node| (position(&node.role), node.index));
     nodes
 }
 

@@ -93,15 +93,11 @@ pub(crate) fn respec(state: &ClusterState, target: &ClusterSpec, run_upgrade: bo
         role.volume = now.volume;
     }
 
-    let current_stop: Step<'_> =
-        &|role, node| state.spec.role(&role.name).and_then(|now| command(now, node, ServiceCommand::Stop, false));
+    let current_stop: Step<'_> = &|role, node| state.spec.role(&role.name).and_then(|now| command(now, node, ServiceCommand::Stop, false));
     let upgrade: Step<'_> = &|role, node| if run_upgrade { command(role, node, ServiceCommand::Upgrade, false) } else { None };
-    let steps: [Step<'_>; 4] = [
-        current_stop,
-        &|_, node| Some(task(node, TaskAction::NodeConfig)),
-        upgrade,
-        &|role, node| command(role, node, ServiceCommand::Start, false),
-    ];
+    let steps: [Step<'_>; 4] = [current_stop, &|_, node| Some(task(node, TaskAction::NodeConfig)), upgrade, &|role, node| {
+        command(role, node, ServiceCommand::Start, false)
+    }];
     let nodes = all_nodes(state);
     let mut builder = LayersBuilder::default();
     builder.by_levels(&spec_after, &nodes, false, &steps, Rolling::Honour);

@@ -13,9 +13,7 @@ pub(crate) fn make_node_steps() -> [Step<'static>; 5] {
             let size_gb = role.volume.map_or(0, |volume| volume.size_gb);
             with_volumes(node, |volumes| TaskAction::CreateVolumes { volumes, size_gb })
         },
-        &|role: &RoleSpec, node: &Node| {
-            role.shape().map(|shape| task(node, TaskAction::RunInstances { shape, image: role.image.clone() }))
-        },
+        &|role: &RoleSpec, node: &Node| role.shape().map(|shape| task(node, TaskAction::RunInstances { shape, image: role.image.clone() })),
         &|_: &RoleSpec, node: &Node| Some(task(node, TaskAction::WaitRunning)),
         &|_: &RoleSpec, node: &Node| with_volumes(node, |volumes| TaskAction::AttachVolumes { volumes }),
         &|_: &RoleSpec, node: &Node| Some(task(node, TaskAction::NodeConfig)),
@@ -58,11 +56,9 @@ pub(crate) fn start(state: &ClusterState) -> Planned {
         &state.spec,
         &nodes,
         false,
-        &[
-            &|_, node| Some(task(node, TaskAction::StartInstances)),
-            &|_, node| Some(task(node, TaskAction::WaitRunning)),
-            &|role, node| command(role, node, ServiceCommand::Start, false),
-        ],
+        &[&|_, node| Some(task(node, TaskAction::StartInstances)), &|_, node| Some(task(node, TaskAction::WaitRunning)), &|role, node| {
+            command(role, node, ServiceCommand::Start, false)
+        }],
         Rolling::Honour,
     );
     Planned { layers: builder.layers, spec_after: state.spec.clone(), nodes_after: state.nodes.clone() }

@@ -24,21 +24,42 @@ pub use request::{JobKind, JobRequest};
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum TaskAction {
-    CreateVolumes { volumes: Vec<VolumeId>, size_gb: u32 },
-    RunInstances { shape: InstanceShape, image: String },
+    CreateVolumes {
+        volumes: Vec<VolumeId>,
+        size_gb: u32,
+    },
+    RunInstances {
+        shape: InstanceShape,
+        image: String,
+    },
     WaitRunning,
-    AttachVolumes { volumes: Vec<VolumeId> },
+    AttachVolumes {
+        volumes: Vec<VolumeId>,
+    },
     /// Hand the node its configuration (user-data at boot, the metadata service after).
     NodeConfig,
     /// Run a role's service command on the node; `script` is the command's text from the spec
     /// the command belongs to, so the task is complete in itself.
-    ServiceCommand { role: String, command: ServiceCommand, script: String },
+    ServiceCommand {
+        role: String,
+        command: ServiceCommand,
+        script: String,
+    },
     StopInstances,
     StartInstances,
-    ResizeInstance { shape: InstanceShape },
-    ResizeVolumes { volumes: Vec<VolumeId>, size_gb: u32 },
-    DetachVolumes { volumes: Vec<VolumeId> },
-    DeleteVolumes { volumes: Vec<VolumeId> },
+    ResizeInstance {
+        shape: InstanceShape,
+    },
+    ResizeVolumes {
+        volumes: Vec<VolumeId>,
+        size_gb: u32,
+    },
+    DetachVolumes {
+        volumes: Vec<VolumeId>,
+    },
+    DeleteVolumes {
+        volumes: Vec<VolumeId>,
+    },
     TerminateInstances,
 }
 
@@ -139,15 +160,8 @@ pub fn plan_job(state: &ClusterState, request: &JobRequest) -> Result<JobPlan, P
     let mut nodes_after: Vec<Node> = planned.nodes_after.into_iter().map(|node| Node { status: node_status, ..node }).collect();
     // Canonical order (role as in the spec, then index), whatever order the state kept them in.
     let position = |role: &str| planned.spec_after.roles.iter().position(|r| r.name == role).unwrap_or(usize::MAX);
-    nodes_after.sort_by(|a, b| (position(&a.role), a.index).cmp(&(position(&b.role), b.index)));
-    Ok(JobPlan {
-        kind,
-        transition: kind.transition(),
-        layers: planned.layers,
-        spec_after: planned.spec_after,
-        nodes_after,
-        status_after,
-    })
+    nodes_after.sort_by_key(|node| (position(&node.role), node.index));
+    Ok(JobPlan { kind, transition: kind.transition(), layers: planned.layers, spec_after: planned.spec_after, nodes_after, status_after })
 }
 
 /// What each job's planner returns; `plan_job` adds the statuses.

@@ -13,8 +13,7 @@ impl JobPlan {
     /// One line per layer; in a layer, tasks are grouped by action (a service command by its
     /// name, `!` marks tasks allowed to fail) in order of first appearance, nodes by name.
     pub fn outline(&self, before: &ClusterState) -> String {
-        let names: BTreeMap<NodeId, String> =
-            before.nodes.iter().chain(&self.nodes_after).map(|node| (node.id, node.name())).collect();
+        let names: BTreeMap<NodeId, String> = before.nodes.iter().chain(&self.nodes_after).map(|node| (node.id, node.name())).collect();
         let mut text = String::new();
         for (index, layer) in self.layers.iter().enumerate() {
             let mut groups: Vec<(String, Vec<String>)> = Vec::new();

@@ -18,15 +18,30 @@ pub enum JobRequest {
     Start,
     Delete,
     /// Change a role's instance shape and/or grow its volumes, node by node where it rolls.
-    Resize { role: String, shape: Option<InstanceShape>, volume_size_gb: Option<u32> },
-    AddNodes { role: String, count: u32 },
-    DeleteNodes { nodes: Vec<NodeId> },
+    Resize {
+        role: String,
+        shape: Option<InstanceShape>,
+        volume_size_gb: Option<u32>,
+    },
+    AddNodes {
+        role: String,
+        count: u32,
+    },
+    DeleteNodes {
+        nodes: Vec<NodeId>,
+    },
     /// The spec rendered with new parameter values.
-    UpdateParameters { spec: ClusterSpec },
+    UpdateParameters {
+        spec: ClusterSpec,
+    },
     /// The spec rendered from another version of the app.
-    Upgrade { spec: ClusterSpec },
+    Upgrade {
+        spec: ClusterSpec,
+    },
     /// The spec of the version the cluster ran before.
-    Rollback { spec: ClusterSpec },
+    Rollback {
+        spec: ClusterSpec,
+    },
 }
 
 text_enum!(
