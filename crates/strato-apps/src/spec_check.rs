@@ -164,3 +164,52 @@ fn is_env_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|first| first.is_ascii_alphabetic() || first == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::spec::{ClusterSpec, RoleSpec};
+
+    fn role(name: &str, after: &[&str]) -> RoleSpec {
+        RoleSpec {
+            name: name.into(),
+            count: 1,
+            sku: Some("small".into()),
+            cpu: None,
+            memory_mb: None,
+            image: "img".into(),
+            volume: None,
+            user_data: None,
+            env: Default::default(),
+            services: Default::default(),
+            after: after.iter().map(|a| a.to_string()).collect(),
+            rolling: false,
+        }
+    }
+
+    fn level_names(spec: &ClusterSpec) -> Vec<Vec<&str>> {
+        spec.role_levels().iter().map(|level| level.iter().map(|role| role.name.as_str()).collect()).collect()
+    }
+
+    #[test]
+    fn levels_follow_the_longest_chain_and_keep_spec_order() {
+        // A diamond declared out of order, plus an independent role.
+        let spec = ClusterSpec {
+            roles: vec![role("web", &["api", "cache"]), role("api", &["db"]), role("cache", &["db"]), role("db", &[]), role("metrics", &[])],
+        };
+        spec.check().unwrap();
+        assert_eq!(level_names(&spec), vec![vec!["db", "metrics"], vec!["api", "cache"], vec!["web"]]);
+    }
+
+    #[test]
+    fn cycles_are_reported_as_the_path_that_closes() {
+        let spec = ClusterSpec { roles: vec![role("a", &[]), role("b", &["d"]), role("c", &["b"]), role("d", &["c", "a"])] };
+        let error = spec.check().unwrap_err();
+        assert!(error.to_string().contains("b -> d -> c -> b"), "{error}");
+        assert_eq!(error.at.path.as_deref(), Some("roles[1].after"));
+    }
+
+    #[test]
+    fn an_empty_spec_is_refused() {
+        assert!(ClusterSpec { roles: vec![] }.check().unwrap_err().to_string().contains("at least one role"));
+    }
+}

@@ -99,3 +99,23 @@ fn template_error(error: minijinja::Error) -> PackageError {
     };
     PackageError::new(TEMPLATE_FILE, at, problem)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sh_quotes_any_value_as_one_word() {
+        let env = environment();
+        let render = |source: &str| env.render_str(source, minijinja::context! { v => "it's $(x) `y`" }).unwrap();
+        assert_eq!(render("{{ v | sh }}"), r"'it'\''s $(x) `y`'");
+        let output = std::process::Command::new("sh").arg("-c").arg(format!("printf %s {}", render("{{ v | sh }}"))).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&output.stdout), "it's $(x) `y`");
+        assert_eq!(env.render_str("{{ 42 | sh }}", ()).unwrap(), "'42'");
+    }
+
+    #[test]
+    fn nothing_is_html_escaped() {
+        assert_eq!(environment().render_str("{{ '<a & b>' }}", ()).unwrap(), "<a & b>");
+    }
+}
