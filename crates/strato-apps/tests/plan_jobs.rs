@@ -213,6 +213,12 @@ fn bad_requests_are_refused() {
     let mut broken = state.clone();
     broken.spec.roles[1].after = vec!["nowhere".into()];
     assert!(matches!(plan_job(&broken, &JobRequest::Stop).unwrap_err(), PlanError::InvalidSpec(_)));
+    let mut stray = state.clone();
+    stray.nodes[0].role = "cache".into();
+    assert!(matches!(plan_job(&stray, &JobRequest::Stop).unwrap_err(), PlanError::InvalidNodes(_)));
+    let mut twice = state.clone();
+    twice.nodes.push(twice.nodes[1].clone());
+    assert!(matches!(plan_job(&twice, &JobRequest::Delete).unwrap_err(), PlanError::InvalidNodes(_)));
 }
 
 /// The webapp plans docs/apps.md shows, by job: (heading, state before, request).

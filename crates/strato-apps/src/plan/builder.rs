@@ -59,8 +59,8 @@ impl LayersBuilder {
         }
     }
 
-    /// `rolled` over each level of `spec`'s roles in order (reversed with `reverse`), with the
-    /// nodes `pick` selects.
+    /// `rolled` over each level of `spec`'s roles in order (reversed with `reverse`), for the
+    /// given `nodes` of each role.
     pub fn by_levels<'a>(&mut self, spec: &'a ClusterSpec, nodes: &'a [&'a Node], reverse: bool, steps: &[Step<'_>], rolling: Rolling) {
         let mut levels = spec.role_levels();
         if reverse {

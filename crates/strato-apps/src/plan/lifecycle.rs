@@ -13,6 +13,7 @@ pub(crate) fn make_node_steps() -> [Step<'static>; 5] {
             let size_gb = role.volume.map_or(0, |volume| volume.size_gb);
             with_volumes(node, |volumes| TaskAction::CreateVolumes { volumes, size_gb })
         },
+        // `plan_job` checked the spec, so every role has a shape.
         &|role: &RoleSpec, node: &Node| role.shape().map(|shape| task(node, TaskAction::RunInstances { shape, image: role.image.clone() })),
         &|_: &RoleSpec, node: &Node| Some(task(node, TaskAction::WaitRunning)),
         &|_: &RoleSpec, node: &Node| with_volumes(node, |volumes| TaskAction::AttachVolumes { volumes }),

@@ -121,6 +121,8 @@ impl JobPlan {
 pub enum PlanError {
     #[error("the cluster's spec is invalid: {0}")]
     InvalidSpec(String),
+    #[error("the cluster's nodes do not match its spec: {0}")]
+    InvalidNodes(String),
     #[error("the requested spec is invalid: {0}")]
     InvalidTargetSpec(String),
     #[error("the cluster has no role {0:?}")]
@@ -140,6 +142,7 @@ pub enum PlanError {
 /// Plans `request` on `state`.
 pub fn plan_job(state: &ClusterState, request: &JobRequest) -> Result<JobPlan, PlanError> {
     state.spec.check().map_err(|e| PlanError::InvalidSpec(e.to_string()))?;
+    check_nodes(state)?;
     let kind = request.kind();
     let planned = match request {
         JobRequest::Create => lifecycle::create(state),
@@ -162,6 +165,21 @@ pub fn plan_job(state: &ClusterState, request: &JobRequest) -> Result<JobPlan, P
     let position = |role: &str| planned.spec_after.roles.iter().position(|r| r.name == role).unwrap_or(usize::MAX);
     nodes_after.sort_by_key(|node| (position(&node.role), node.index));
     Ok(JobPlan { kind, transition: kind.transition(), layers: planned.layers, spec_after: planned.spec_after, nodes_after, status_after })
+}
+
+/// Every node belongs to a role of the spec, and no id or (role, index) appears twice.
+fn check_nodes(state: &ClusterState) -> Result<(), PlanError> {
+    let mut ids = std::collections::BTreeSet::new();
+    let mut places = std::collections::BTreeSet::new();
+    for node in &state.nodes {
+        if state.spec.role(&node.role).is_none() {
+            return Err(PlanError::InvalidNodes(format!("node {} is of no role of the spec", node.id)));
+        }
+        if !ids.insert(node.id) || !places.insert((node.role.as_str(), node.index)) {
+            return Err(PlanError::InvalidNodes(format!("node {} ({}) appears twice", node.id, node.name())));
+        }
+    }
+    Ok(())
 }
 
 /// What each job's planner returns; `plan_job` adds the statuses.
