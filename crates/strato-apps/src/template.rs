@@ -41,7 +41,7 @@ impl ClusterTemplate {
         undeclared.sort();
         for name in undeclared {
             if !is_known(&name, schema) {
-                let at = source.lines().position(|line| line.contains(&name)).map_or_else(Position::none, |i| Position::line(i + 1));
+                let at = first_line_using(&source, &name).map_or_else(Position::none, Position::line);
                 return Err(PackageError::new(TEMPLATE_FILE, at, Problem::UndefinedVariable(cut(&name, 64))));
             }
         }
@@ -80,6 +80,22 @@ fn shell_quote(value: minijinja::Value) -> String {
     format!("'{}'", text.replace('\'', "'\\''"))
 }
 
+/// The first line (1-based) where `name` appears as a whole name (`params.memory`, not the
+/// start of `params.memory_mb`).
+fn first_line_using(source: &str, name: &str) -> Option<usize> {
+    let is_name_char = |c: char| c.is_alphanumeric() || c == '_' || c == '.';
+    source
+        .lines()
+        .position(|line| {
+            line.match_indices(name).any(|(start, _)| {
+                let before = line[..start].chars().next_back();
+                let after = line[start + name.len()..].chars().next();
+                !before.is_some_and(is_name_char) && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+            })
+        })
+        .map(|index| index + 1)
+}
+
 fn is_known(name: &str, schema: &ConfigSchema) -> bool {
     match name.split_once('.') {
         None => name == "params" || name == "app",
@@ -112,6 +128,14 @@ mod tests {
         let output = std::process::Command::new("sh").arg("-c").arg(format!("printf %s {}", render("{{ v | sh }}"))).output().unwrap();
         assert_eq!(String::from_utf8_lossy(&output.stdout), "it's $(x) `y`");
         assert_eq!(env.render_str("{{ 42 | sh }}", ()).unwrap(), "'42'");
+    }
+
+    #[test]
+    fn undeclared_names_are_found_on_their_own_line() {
+        let source = "a: {{ params.memory_mb }}\nb: {{ xparams.memory }}\nc: {{ params.memory }}\n";
+        assert_eq!(first_line_using(source, "params.memory"), Some(3));
+        assert_eq!(first_line_using("d: {{ params.memory.x }}", "params.memory"), Some(1));
+        assert_eq!(first_line_using("nothing here", "params.memory"), None);
     }
 
     #[test]

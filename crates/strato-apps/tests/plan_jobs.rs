@@ -269,3 +269,22 @@ fn docs_show_the_planners_plans_and_the_kvstore_package() {
         assert!(docs.contains(&text), "docs/apps.md does not show examples/apps/kvstore/{file} as it is");
     }
 }
+
+#[test]
+fn plans_and_requests_round_trip_through_json() {
+    // The executor will store plans and requests; what it reads back must be what was planned.
+    let state = webapp();
+    for (_, before, request) in documented_jobs() {
+        let plan = plan_job(&before, &request).unwrap();
+        let text = serde_json::to_string(&plan).unwrap();
+        assert_eq!(serde_json::from_str::<JobPlan>(&text).unwrap(), plan);
+        let text = serde_json::to_string(&request).unwrap();
+        assert_eq!(serde_json::from_str::<JobRequest>(&text).unwrap(), request);
+    }
+    let task = &plan_job(&state, &JobRequest::Stop).unwrap().layers[0].tasks[0];
+    let json = serde_json::to_value(task).unwrap();
+    assert_eq!(json["action"], "service_command");
+    assert_eq!(json["command"], "stop");
+    assert_eq!(json["role"], "web");
+    assert_eq!(json["failure_allowed"], false);
+}
