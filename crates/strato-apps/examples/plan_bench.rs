@@ -57,7 +57,7 @@ fn cluster(rng: &mut Rng) -> ClusterState {
     let spec = ClusterSpec { roles: (0..roles).map(|i| role(rng, i)).collect() };
     let id = ClusterId::new();
     let nodes = ClusterState::planned_nodes(id, &spec).into_iter().map(|n| strato_apps::Node { status: NodeStatus::Active, ..n }).collect();
-    ClusterState { id, spec, nodes }
+    ClusterState { nodes, ..ClusterState::new(id, spec) }
 }
 
 fn request(rng: &mut Rng, state: &ClusterState, kind: u64) -> JobRequest {

@@ -125,7 +125,8 @@ mod tests {
 
     #[test]
     fn deeper_files_and_other_names_are_ignored() {
-        let archive = tar_gz(&[("pkg/package.yaml", b"a".to_vec()), ("pkg/sub/config.yaml", b"b".to_vec()), ("pkg/notes.txt", b"c".to_vec())]);
+        let archive =
+            tar_gz(&[("pkg/package.yaml", b"a".to_vec()), ("pkg/sub/config.yaml", b"b".to_vec()), ("pkg/notes.txt", b"c".to_vec())]);
         let files = read_tar_gz("x.tar.gz", &archive, &["package.yaml", "config.yaml"]).unwrap();
         assert_eq!(files.into_iter().collect::<Vec<_>>(), [("package.yaml".to_string(), "a".to_string())]);
     }

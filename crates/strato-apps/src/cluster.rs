@@ -1,5 +1,7 @@
 //! A cluster as the planner sees it: its id, its current spec and its nodes.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{ClusterId, NodeId, VolumeId};
@@ -41,12 +43,29 @@ pub struct ClusterState {
     pub id: ClusterId,
     pub spec: ClusterSpec,
     pub nodes: Vec<Node>,
+    /// Per role, the index the next added node gets: above every index the role ever used, so
+    /// a deleted node's id (an idempotency token at the cloud) is never given to a new node.
+    /// A role missing here starts after its highest current index.
+    #[serde(default)]
+    pub next_index: BTreeMap<String, u32>,
 }
 
 impl ClusterState {
     /// A cluster not yet made.
     pub fn new(id: ClusterId, spec: ClusterSpec) -> Self {
-        Self { id, spec, nodes: Vec::new() }
+        Self { id, spec, nodes: Vec::new(), next_index: BTreeMap::new() }
+    }
+
+    /// The cluster once `plan` has succeeded.
+    pub fn after(&self, plan: &crate::plan::JobPlan) -> Self {
+        Self { id: self.id, spec: plan.spec_after.clone(), nodes: plan.nodes_after.clone(), next_index: plan.next_index_after.clone() }
+    }
+
+    /// The index the next node added to `role` gets.
+    pub fn next_index_of(&self, role: &str) -> u32 {
+        let recorded = self.next_index.get(role).copied().unwrap_or(0);
+        let in_use = self.nodes.iter().filter(|node| node.role == role).map(|node| node.index + 1).max().unwrap_or(0);
+        recorded.max(in_use)
     }
 
     /// The nodes `spec` asks for: `count` per role, indices from 0.

@@ -194,7 +194,13 @@ mod tests {
     fn levels_follow_the_longest_chain_and_keep_spec_order() {
         // A diamond declared out of order, plus an independent role.
         let spec = ClusterSpec {
-            roles: vec![role("web", &["api", "cache"]), role("api", &["db"]), role("cache", &["db"]), role("db", &[]), role("metrics", &[])],
+            roles: vec![
+                role("web", &["api", "cache"]),
+                role("api", &["db"]),
+                role("cache", &["db"]),
+                role("db", &[]),
+                role("metrics", &[]),
+            ],
         };
         spec.check().unwrap();
         assert_eq!(level_names(&spec), vec![vec!["db", "metrics"], vec!["api", "cache"], vec!["web"]]);

@@ -20,7 +20,7 @@ fn webapp_spec(version: &str) -> ClusterSpec {
 fn webapp() -> ClusterState {
     let state = ClusterState::new(ClusterId::new(), webapp_spec("1.0.0"));
     let plan = plan_job(&state, &JobRequest::Create).unwrap();
-    ClusterState { nodes: plan.nodes_after, ..state }
+    state.after(&plan)
 }
 
 fn node(state: &ClusterState, name: &str) -> NodeId {
@@ -97,7 +97,7 @@ fn add_and_delete_nodes() {
     );
     assert_eq!(plan.spec_after.role("web").unwrap().count, 4);
 
-    let grown = ClusterState { nodes: plan.nodes_after, spec: plan.spec_after, ..state };
+    let grown = state.after(&plan);
     let leaving = vec![node(&grown, "web-1"), node(&grown, "web-3")];
     let (plan, text) = outline(&grown, JobRequest::DeleteNodes { nodes: leaving });
     assert_eq!(
@@ -109,10 +109,13 @@ fn add_and_delete_nodes() {
     let names: Vec<String> = plan.nodes_after.iter().map(|node| node.name()).collect();
     assert_eq!(names, ["db-0", "web-0", "web-2"]);
 
-    // Adding after a removal continues after the highest index: ids are never reused.
-    let shrunk = ClusterState { nodes: plan.nodes_after, spec: plan.spec_after, ..grown };
-    let (_, text) = outline(&shrunk, JobRequest::AddNodes { role: "web".into(), count: 1 });
-    assert!(text.starts_with("1. run_instances: web-3\n"), "{text}");
+    // web-3 (the highest index) was deleted: a new node is web-4, never web-3 again, whose id
+    // the cloud may still hold as an idempotency token.
+    let shrunk = grown.after(&plan);
+    assert_eq!(shrunk.next_index.get("web"), Some(&4));
+    let (plan, text) = outline(&shrunk, JobRequest::AddNodes { role: "web".into(), count: 1 });
+    assert!(text.starts_with("1. run_instances: web-4\n"), "{text}");
+    assert_eq!(plan.next_index_after.get("web"), Some(&5));
 }
 
 #[test]
@@ -165,7 +168,7 @@ fn update_upgrade_and_rollback() {
     assert!(scripts[1].contains("echo '1.1.0'") && scripts[1].contains("db upgraded"), "{}", scripts[1]);
     assert!(scripts[0].contains("db stopped"));
 
-    let upgraded = ClusterState { spec: plan.spec_after, ..state.clone() };
+    let upgraded = state.after(&plan);
     let (plan, _) = outline(&upgraded, JobRequest::Rollback { spec: webapp_spec("1.0.0") });
     assert_eq!(plan.transition, TransitionStatus::RollingBack);
     assert_eq!(plan.spec_after, state.spec);

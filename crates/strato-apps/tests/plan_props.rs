@@ -53,7 +53,7 @@ fn made(spec: ClusterSpec, seed: u128) -> ClusterState {
     let id = ClusterId::from_uuid(uuid::Uuid::from_u128(seed));
     let nodes =
         ClusterState::planned_nodes(id, &spec).into_iter().map(|node| strato_apps::Node { status: NodeStatus::Active, ..node }).collect();
-    ClusterState { id, spec, nodes }
+    ClusterState { nodes, ..ClusterState::new(id, spec) }
 }
 
 fn request_strategy(spec: ClusterSpec) -> impl Strategy<Value = JobRequest> {
@@ -269,6 +269,9 @@ fn check(state: &ClusterState, request: &JobRequest, plan: &JobPlan) {
         }
         JobKind::AddNodes => {
             let added: Vec<NodeId> = after_ids.iter().copied().filter(|id| !state_ids.contains(id)).collect();
+            for node in plan.nodes_after.iter().filter(|node| added.contains(&node.id)) {
+                assert!(node.index >= state.next_index_of(&node.role), "index {} reused", node.index);
+            }
             assert_eq!(nodes_with(plan, "run_instances"), added);
             assert!(nodes_with(plan, "terminate_instances").is_empty());
             assert_eq!(plan.nodes_after.len(), state.nodes.len() + added.len());

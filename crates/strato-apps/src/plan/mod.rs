@@ -10,6 +10,8 @@ mod outline;
 mod request;
 mod scale;
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::{ClusterState, Node};
@@ -107,6 +109,8 @@ pub struct JobPlan {
     pub layers: Vec<Layer>,
     pub spec_after: ClusterSpec,
     pub nodes_after: Vec<Node>,
+    /// `ClusterState::next_index` once the job has succeeded (it never decreases).
+    pub next_index_after: BTreeMap<String, u32>,
     pub status_after: ClusterStatus,
 }
 
@@ -164,7 +168,20 @@ pub fn plan_job(state: &ClusterState, request: &JobRequest) -> Result<JobPlan, P
     // Canonical order (role as in the spec, then index), whatever order the state kept them in.
     let position = |role: &str| planned.spec_after.roles.iter().position(|r| r.name == role).unwrap_or(usize::MAX);
     nodes_after.sort_by_key(|node| (position(&node.role), node.index));
-    Ok(JobPlan { kind, transition: kind.transition(), layers: planned.layers, spec_after: planned.spec_after, nodes_after, status_after })
+    let mut next_index_after = state.next_index.clone();
+    for role in state.spec.roles.iter().chain(&planned.spec_after.roles) {
+        let made = nodes_after.iter().filter(|node| node.role == role.name).map(|node| node.index + 1).max().unwrap_or(0);
+        next_index_after.insert(role.name.clone(), state.next_index_of(&role.name).max(made));
+    }
+    Ok(JobPlan {
+        kind,
+        transition: kind.transition(),
+        layers: planned.layers,
+        spec_after: planned.spec_after,
+        nodes_after,
+        next_index_after,
+        status_after,
+    })
 }
 
 /// Every node belongs to a role of the spec, and no id or (role, index) appears twice.

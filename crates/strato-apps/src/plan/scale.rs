@@ -24,7 +24,8 @@ pub(crate) fn add_nodes(state: &ClusterState, role_name: &str, count: u32) -> Re
     if total > u64::from(MAX_ROLE_COUNT) {
         return Err(PlanError::Invalid(format!("role {role_name:?} would have {total} nodes, more than {MAX_ROLE_COUNT}")));
     }
-    let first = existing.iter().map(|node| node.index + 1).max().unwrap_or(0);
+    // Never an index a deleted node had: node ids are idempotency tokens at the cloud.
+    let first = state.next_index_of(role_name);
     let added: Vec<Node> = (first..first + count).map(|index| Node::planned(state.id, role_name, index, role.volume_count())).collect();
 
     let mut builder = LayersBuilder::default();
