@@ -102,11 +102,27 @@ impl AliyunReplay {
         answer.get("instanceId").and_then(Value::as_str).map(str::to_string).ok_or_else(|| format!("no instanceId in {answer}"))
     }
 
+    async fn read(&self, path: &str) -> Result<Vec<Value>, String> {
+        let resp = reqwest::get(format!("{}/_replay/{path}", self.url())).await.map_err(|e| e.to_string())?;
+        let answer: Value = resp.json().await.map_err(|e| e.to_string())?;
+        answer.get(path).and_then(Value::as_array).cloned().ok_or_else(|| format!("no {path} in {answer}"))
+    }
+
     /// The actions the server answered (or refused after checking the signature), in order.
     pub async fn calls(&self) -> Result<Vec<String>, String> {
-        let resp = reqwest::get(format!("{}/_replay/calls", self.url())).await.map_err(|e| e.to_string())?;
-        let answer: Value = resp.json().await.map_err(|e| e.to_string())?;
-        Ok(answer.get("calls").and_then(Value::as_array).map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_string)).collect()).unwrap_or_default())
+        Ok(self.read("calls").await?.iter().filter_map(|c| c.as_str().map(str::to_string)).collect())
+    }
+
+    /// Every resource the server holds, in its own shape (`kind`: instance, disk, vpc,
+    /// vswitch, securitygroup, elasticsearch; `region`; `id`; Aliyun's fields such as `Status`).
+    pub async fn objects(&self) -> Result<Vec<Value>, String> {
+        self.read("objects").await
+    }
+
+    /// Every signature the server received (RPC `Signature`, ROA and ACS3 `Authorization`),
+    /// so a test can check that none reached a log.
+    pub async fn signatures(&self) -> Result<Vec<String>, String> {
+        Ok(self.read("signatures").await?.iter().filter_map(|c| c.as_str().map(str::to_string)).collect())
     }
 }
 

@@ -76,6 +76,9 @@ fn check_access_key_id(id: &str) -> CloudResult<()> {
     }
 }
 
+/// The secret's field name in `strato cloudaccount-create --secret` (AWS's own name).
+const GENERIC_SECRET_FIELD: &str = "secret_access_key";
+
 fn check_secret(secret: &str) -> CloudResult<()> {
     if secret.is_empty() || secret.len() > 4096 || secret.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(CloudError::invalid_input("malformed credential 'access_key_secret': empty or contains whitespace"));
@@ -88,7 +91,12 @@ impl AliyunClient {
         let creds = &config.credentials;
         let access_key_id = creds.require("access_key_id")?;
         check_access_key_id(access_key_id)?;
-        let secret = creds.require("access_key_secret")?;
+        // `strato cloudaccount-create --secret` sends every provider's secret as the generic
+        // `secret_access_key`; Aliyun's own name is `access_key_secret`.
+        let secret = match creds.get(GENERIC_SECRET_FIELD).filter(|s| !s.is_empty()) {
+            Some(secret) if creds.get("access_key_secret").is_none() => secret,
+            _ => creds.require("access_key_secret")?,
+        };
         check_secret(secret)?;
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
@@ -369,6 +377,20 @@ pub fn tag_params(tags: &Tags) -> Params {
 mod tests {
     use super::*;
     use strato_cloud::CloudErrorKind as K;
+
+    #[test]
+    fn the_secret_is_read_under_its_own_or_the_generic_name() {
+        let layer = std::sync::Arc::new(strato_cloud::RequestLayer::default());
+        let connect = |creds: strato_cloud::Credentials| AliyunClient::connect(&DriverConfig::new("a", creds, layer.clone())).err();
+        let id = strato_cloud::Credentials::new().with("access_key_id", "LTAI5tExampleKey01");
+        assert!(connect(id.clone().with("access_key_secret", "secret-1")).is_none());
+        assert!(connect(id.clone().with(GENERIC_SECRET_FIELD, "secret-1")).is_none());
+        let missing = connect(id.clone()).map(|e| e.message).unwrap_or_default();
+        assert!(missing.contains("'access_key_secret'"), "{missing}");
+        // Its own name wins: an empty one is refused, not replaced by the generic field.
+        let empty = connect(id.with("access_key_secret", "").with(GENERIC_SECRET_FIELD, "secret-1")).map(|e| e.message).unwrap_or_default();
+        assert!(empty.contains("'access_key_secret'"), "{empty}");
+    }
 
     #[test]
     fn aliyun_codes_map_to_kinds() {

@@ -6,6 +6,7 @@ mod commands;
 mod kinds;
 pub mod kvm;
 mod render;
+mod trace;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -20,6 +21,7 @@ use strato_cloud::{CallRecord, CloudError, CloudErrorKind, Credentials, DriverCo
 /// strato's data dir: kvm accounts without an endpoint keep their VMs under `<data_dir>/kvm`.
 pub fn provider_registry(data_dir: &Path) -> Result<ProviderRegistry, CloudError> {
     let mut registry = ProviderRegistry::new();
+    strato_provider_aliyun::register(&mut registry)?;
     strato_provider_aws::register(&mut registry)?;
     strato_provider_fake::register(&mut registry)?;
     strato_provider_kvm::register(&mut registry, data_dir)?;
@@ -169,7 +171,13 @@ async fn execute(args: Vec<OsString>, io: &mut Io) -> Result<(), Failure> {
         CloudErrorKind::InvalidInput | CloudErrorKind::Unauthorized => usage(e.message),
         _ => Failure::Cloud(e),
     })?;
-    commands::dispatch(driver.as_ref(), region.as_deref(), &provider_name, action, sub, output, io).await
+    if debug {
+        use tracing::instrument::WithSubscriber;
+        let subscriber = trace::debug_subscriber(io.err.clone());
+        commands::dispatch(driver.as_ref(), region.as_deref(), &provider_name, action, sub, output, io).with_subscriber(subscriber).await
+    } else {
+        commands::dispatch(driver.as_ref(), region.as_deref(), &provider_name, action, sub, output, io).await
+    }
 }
 
 /// Clap's own help/version go to stdout as is; usage mistakes become one line.
@@ -221,7 +229,7 @@ fn command(provider: &dyn Provider) -> Command {
         .arg(Arg::new("region").long("region").global(true).value_name("R").help("Region to act in"))
         .arg(Arg::new("endpoint").long("endpoint").global(true).value_name("URL").help("API endpoint override (emulators, private endpoints)"))
         .arg(Arg::new("account").long("account").global(true).value_name("NAME").help("Name of the account in logs and rate-limit keys"))
-        .arg(Arg::new("debug").long("debug").global(true).action(ArgAction::SetTrue).help("Print each cloud request (api, region, duration, retries, status)"))
+        .arg(Arg::new("debug").long("debug").global(true).action(ArgAction::SetTrue).help("Print each cloud request (api, region, duration, retries, status; the driver's request lines, signatures and secrets redacted)"))
         .arg(
             Arg::new("output")
                 .long("output")

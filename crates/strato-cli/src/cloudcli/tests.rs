@@ -1,9 +1,11 @@
-//! cloudcli against a real moto_server (and the fake provider), including bad input.
+//! cloudcli against a real moto_server, the Aliyun replay server and the fake provider,
+//! including bad input.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
+use strato_driver_tests::aliyun_replay::AliyunReplay;
 use strato_driver_tests::moto::MotoServer;
 
 use super::{run_with, Io};
@@ -184,4 +186,69 @@ async fn fake_provider_works_without_credentials() {
     assert_eq!(json(&r).as_array().map(Vec::len), Some(2));
     let r = cloudcli(&["fake", "server-list"], &[]).await;
     assert!(r.code != 0 && r.err.contains("no region given"), "{}", r.err);
+}
+
+/// Run against the Aliyun replay server with its key pair from the environment.
+async fn aliyun(replay: &AliyunReplay, args: &[&str]) -> Ran {
+    let env = [("ALIYUN_ACCESS_KEY_ID", replay.access_key_id.as_str()), ("ALIYUN_ACCESS_KEY_SECRET", replay.access_key_secret.as_str())];
+    let url = replay.url();
+    let mut full = vec!["aliyun", "--endpoint", url.as_str()];
+    full.extend_from_slice(args);
+    let ran = cloudcli(&full, &env).await;
+    assert!(!ran.out.contains(&replay.access_key_secret) && !ran.err.contains(&replay.access_key_secret), "secret echoed: {} {}", ran.out, ran.err);
+    ran
+}
+
+#[tokio::test]
+async fn aliyun_commands_against_the_replay_server_and_a_redacted_debug_trace() {
+    let replay = AliyunReplay::start().unwrap_or_else(|e| panic!("{e}"));
+    let regions = json(&aliyun(&replay, &["region-list", "-o", "json"]).await);
+    assert!(regions.as_array().is_some_and(|r| r.iter().any(|x| x["external_id"] == "cn-shanghai")), "{regions}");
+    let zones = aliyun(&replay, &["--region", "cn-shanghai", "zone-list"]).await;
+    assert!(zones.code == 0 && zones.out.contains("cn-shanghai-e"), "{} {}", zones.out, zones.err);
+
+    let created = json(
+        &aliyun(
+            &replay,
+            &["--region", "cn-hangzhou", "server-create", "--name", "web-1", "--instance-type", "ecs.g6.large", "--image", "ubuntu_22_04_x64_20G_alibase_20230907.vhd",
+              "--zone", "cn-hangzhou-h", "--user-data", SECRET, "-o", "json"],
+        )
+        .await,
+    );
+    let id = created["external_id"].as_str().expect("instance id").to_string();
+    assert!(id.starts_with("i-"), "{created}");
+    assert_eq!(aliyun(&replay, &["--region", "cn-hangzhou", "server-stop", &id]).await.code, 0);
+    assert_eq!(json(&aliyun(&replay, &["--region", "cn-hangzhou", "server-show", &id, "-o", "json"]).await)["status"], "stopped");
+    let es = replay.seed_elasticsearch("cn-hangzhou", "logs").await.expect("seed elasticsearch");
+
+    // --debug: the request layer's record and the driver's request line (RPC form, ROA URL),
+    // and no signature the server received, nor the secret, nor the user data.
+    let listed = aliyun(&replay, &["--region", "cn-hangzhou", "--debug", "server-list"]).await;
+    assert!(listed.code == 0 && listed.out.contains(&id), "{} {}", listed.out, listed.err);
+    assert!(listed.err.contains("[debug] aliyun cn-hangzhou api=DescribeInstances") && listed.err.contains("status=ok"), "{}", listed.err);
+    assert!(listed.err.contains("Action=DescribeInstances") && listed.err.contains("Signature=<redacted>"), "{}", listed.err);
+    let searched = aliyun(&replay, &["--region", "cn-hangzhou", "--debug", "elasticsearch-list"]).await;
+    assert!(searched.code == 0 && searched.out.contains(&es), "{} {}", searched.out, searched.err);
+    assert!(searched.err.contains("/openapi/instances"), "{}", searched.err);
+    let signatures = replay.signatures().await.expect("signatures");
+    assert!(signatures.len() >= 4, "{signatures:?}");
+    for trace in [&listed.err, &searched.err] {
+        assert!(!trace.contains(SECRET) && !trace.contains("Authorization") && !trace.contains("acs LTAI"), "{trace}");
+        for signature in &signatures {
+            assert!(!trace.contains(signature.as_str()) && !trace.contains(&percent_encoded(signature)), "signature {signature} in {trace}");
+        }
+    }
+
+    assert_eq!(aliyun(&replay, &["--region", "cn-hangzhou", "server-delete", &id]).await.code, 0);
+    let gone = aliyun(&replay, &["--region", "cn-hangzhou", "server-show", &id]).await;
+    assert!(gone.code == 1 && gone.err.starts_with("error: not_found"), "{}", gone.err);
+    let missing = cloudcli(&["aliyun", "--endpoint", &replay.url(), "region-list"], &[]).await;
+    assert!(missing.code == 2 && missing.err.contains("missing credential access_key_id") && missing.err.contains("ALIYUN_ACCESS_KEY_ID"), "{}", missing.err);
+}
+
+/// A signature as it would appear in a form body.
+fn percent_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
 }

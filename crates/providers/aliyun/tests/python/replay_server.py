@@ -17,6 +17,10 @@ reads it from the host name). Control endpoints, unauthenticated (loopback tests
   POST /_replay/elasticsearch {"region", "name", "status"?, "payment"?}  make an instance
                         (status: active, activating, inactive, invalid; payment: postpaid, prepaid)
   GET  /_replay/calls                      the actions answered so far, in order
+  GET  /_replay/objects                    every resource it holds (instances, disks, ...), for
+                        tests that check what an operation did in the cloud's own state
+  GET  /_replay/signatures                 every signature it received, so tests can check that
+                        none leaks into logs
 """
 import argparse
 import datetime
@@ -47,7 +51,7 @@ CLOCK_SKEW = datetime.timedelta(minutes=15)
 ES_VERSION = "2017-06-13"
 
 CLOUD = Cloud()
-STATE = {"injected": [], "calls": [], "nonces": set()}
+STATE = {"injected": [], "calls": [], "nonces": set(), "signatures": []}
 STATE_LOCK = threading.Lock()
 
 
@@ -84,8 +88,15 @@ def check_nonce(nonce):
         STATE["nonces"].add(nonce)
 
 
+def received(signature):
+    if signature:
+        with STATE_LOCK:
+            STATE["signatures"].append(signature)
+
+
 def verify_rpc_v1(method, params):
     signature = params.pop("Signature", None)
+    received(signature)
     for name in ("AccessKeyId", "SignatureMethod", "SignatureVersion", "SignatureNonce", "Timestamp"):
         if not params.get(name):
             raise incomplete("no %s" % name)
@@ -109,6 +120,7 @@ def verify_acs3(method, path, query, headers, body):
             raise incomplete("%s not signed" % name)
     if scheme != "ACS3-HMAC-SHA256" or "Signature" not in fields:
         raise incomplete("malformed Authorization")
+    received(fields["Signature"])
     check_key(fields.get("Credential"))
     if hashlib.sha256(body).hexdigest() != headers["x-acs-content-sha256"]:
         raise mismatch()
@@ -127,7 +139,8 @@ def verify_roa(method, path, query, headers, body):
     for name in ("date", "x-acs-signature-nonce", "x-acs-signature-method", "x-acs-version"):
         if not headers.get(name):
             raise incomplete("no %s" % name)
-    ak = auth[4:].rsplit(":", 1)[0]
+    ak, _, signature = auth[4:].rpartition(":")
+    received(signature)
     check_key(ak)
     if body and headers.get("content-md5") != base64.b64encode(hashlib.md5(body).digest()).decode():
         raise mismatch()
@@ -237,6 +250,7 @@ class Handler(BaseHTTPRequestHandler):
             with STATE_LOCK:
                 STATE["injected"].clear()
                 STATE["calls"].clear()
+                STATE["signatures"].clear()
             return self.reply(200, {})
         if path == "/_replay/inject":
             with STATE_LOCK:
@@ -253,6 +267,12 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_replay/calls":
             with STATE_LOCK:
                 return self.reply(200, {"calls": list(STATE["calls"])})
+        if path == "/_replay/objects":
+            with CLOUD.lock:
+                return self.reply(200, {"objects": sorted(CLOUD.objects.values(), key=lambda o: o["id"])})
+        if path == "/_replay/signatures":
+            with STATE_LOCK:
+                return self.reply(200, {"signatures": list(STATE["signatures"])})
         return self.reply(404, {"error": "no such control endpoint"})
 
 
