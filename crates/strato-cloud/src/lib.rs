@@ -10,6 +10,7 @@ pub mod error;
 pub mod kinds;
 pub mod registry;
 pub mod request;
+pub mod signing;
 pub mod snapshot;
 pub mod status;
 

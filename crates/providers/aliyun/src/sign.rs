@@ -18,36 +18,12 @@
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
+pub use strato_cloud::signing::{canonical_query, percent_encode, utc_timestamp as timestamp};
 
 /// RPC v1 signature method, version and the ACS3 algorithm name, as sent on the wire.
 pub const RPC_SIGNATURE_METHOD: &str = "HMAC-SHA1";
 pub const RPC_SIGNATURE_VERSION: &str = "1.0";
 pub const ACS3_ALGORITHM: &str = "ACS3-HMAC-SHA256";
-
-/// `2026-12-08T00:30:00Z`: the form of RPC's `Timestamp` and ACS3's `x-acs-date`.
-pub fn timestamp(at: std::time::SystemTime) -> String {
-    chrono::DateTime::<chrono::Utc>::from(at).format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
-/// Aliyun's percent-encoding of one name or value (see the module comment).
-pub fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
-/// `name=value&...`, names sorted (byte order), both sides percent-encoded.
-pub fn canonical_query(params: &[(String, String)]) -> String {
-    let mut sorted: Vec<&(String, String)> = params.iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    sorted.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v))).collect::<Vec<_>>().join("&")
-}
 
 /// The RPC v1 string to sign for `params` (every parameter but `Signature`).
 pub fn rpc_string_to_sign(method: &str, params: &[(String, String)]) -> String {

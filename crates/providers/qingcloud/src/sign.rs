@@ -16,6 +16,7 @@
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+pub use strato_cloud::signing::{canonical_query, percent_encode, utc_timestamp as timestamp};
 
 /// The signature method and version, as sent on the wire.
 pub const SIGNATURE_METHOD: &str = "HmacSHA256";
@@ -24,32 +25,6 @@ pub const SIGNATURE_VERSION: &str = "1";
 pub const API_VERSION: &str = "1";
 /// The path every IaaS call is sent to, and signed with.
 pub const IAAS_PATH: &str = "/iaas/";
-
-/// `2026-12-08T00:30:00Z`: the form of `time_stamp` (UTC, seconds).
-pub fn timestamp(at: std::time::SystemTime) -> String {
-    chrono::DateTime::<chrono::Utc>::from(at).format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
-/// QingCloud's percent-encoding of one name or value (see the module comment).
-pub fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
-/// `name=value&...`, names sorted (byte order, which for UTF-8 is code-point order), both
-/// sides percent-encoded. Also the query string (or form body) sent before `signature`.
-pub fn canonical_query(params: &[(String, String)]) -> String {
-    let mut sorted: Vec<&(String, String)> = params.iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    sorted.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v))).collect::<Vec<_>>().join("&")
-}
 
 /// The string to sign for `params` (every parameter but `signature`) sent with `method`
 /// (`GET` or `POST`) to `path` (`/iaas/`).
