@@ -44,6 +44,7 @@ ZONES = [
     {"zone_id": "pek3b", "region_id": "pek3", "status": "active"},
     {"zone_id": "gd2a", "region_id": "gd2", "status": "active"},
     {"zone_id": "sh1a", "region_id": "sh1", "status": "faulty"},
+    {"zone_id": "gd1", "region_id": "gd1", "status": "defunct"},
 ]
 INSTANCE_TYPES = [
     {"instance_type_id": "c1m1", "vcpus_current": 1, "memory_current": 1024},
