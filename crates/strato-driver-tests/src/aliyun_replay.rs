@@ -128,7 +128,7 @@ impl AliyunReplay {
 
 /// Randomness for a per-test key pair without another dependency: the standard library's
 /// randomly seeded hasher.
-fn rand_u128() -> u128 {
+pub(crate) fn rand_u128() -> u128 {
     use std::hash::{BuildHasher, Hasher};
     let half = || {
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();

@@ -6,6 +6,7 @@
 //! secgroups or Elasticsearch.
 
 pub mod aliyun_replay;
+pub mod qingcloud_replay;
 pub mod moto;
 
 use std::collections::BTreeSet;

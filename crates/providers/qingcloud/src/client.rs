@@ -20,8 +20,6 @@ use crate::{LIMITS, PROVIDER};
 
 /// QingCloud's public API endpoint (the zone is a parameter, not part of the host).
 pub const DEFAULT_ENDPOINT: &str = "https://api.qingcloud.com";
-/// Zone used for calls that need one when the account names none.
-pub const DEFAULT_ZONE: &str = "pek3a";
 /// The largest `limit` QingCloud's Describe* APIs take.
 pub const MAX_PAGE_SIZE: u32 = 100;
 
@@ -40,7 +38,6 @@ pub struct QingCloudClient {
     endpoint: String,
     pub requests: Requests,
     pub page_size: u32,
-    pub default_zone: String,
 }
 
 /// Access key ids are upper-case letters and digits (`QYACCESSKEYIDEXAMPLE`); accepted in any
@@ -90,7 +87,6 @@ impl QingCloudClient {
             endpoint: config.endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT).trim_end_matches('/').to_string(),
             requests: config.requests.scope(PROVIDER, config.account.clone(), LIMITS),
             page_size: config.page_size.unwrap_or(MAX_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE),
-            default_zone: config.default_region.clone().unwrap_or_else(|| DEFAULT_ZONE.to_string()),
         })
     }
 
@@ -306,7 +302,7 @@ mod tests {
     #[test]
     fn connect_defaults_to_the_public_endpoint_and_caps_the_page_size() {
         let c = client(None);
-        assert_eq!((c.endpoint.as_str(), c.page_size, c.default_zone.as_str()), (DEFAULT_ENDPOINT, MAX_PAGE_SIZE, DEFAULT_ZONE));
+        assert_eq!((c.endpoint.as_str(), c.page_size), (DEFAULT_ENDPOINT, MAX_PAGE_SIZE));
         assert_eq!(client(Some("http://127.0.0.1:9/")).endpoint, "http://127.0.0.1:9");
     }
 
