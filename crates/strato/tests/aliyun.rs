@@ -1,14 +1,15 @@
 //! The Aliyun driver end to end: `strato serve` with an `aliyun` account pointed at the replay
 //! server (crates/providers/aliyun/tests/python), which checks every request's signature with
 //! Aliyun's official code. The first sync mirrors everything the replay server holds; the
-//! lifecycle operations are checked both in Strato and in the replay server's own state.
+//! lifecycle operations are checked both in Strato and in the replay server's own state. The same
+//! scenario runs on SQLite and on a fresh PostgreSQL database (`strato serve --database-url`).
 
 mod common;
 
 use std::collections::BTreeSet;
 use std::process::Command;
 
-use common::{items, serve_with, Backend, Cli};
+use common::{backend, items, serve_with, Cli};
 use serde_json::Value;
 use strato_driver_tests::aliyun_replay::AliyunReplay;
 
@@ -60,7 +61,17 @@ fn show(cli: &Cli, keyword: &str, key: &str) -> Value {
 }
 
 #[test]
-fn aliyun_account_syncs_and_operates_through_strato_serve() {
+fn aliyun_account_syncs_and_operates_on_sqlite() {
+    aliyun_account_syncs_and_operates_through_strato_serve(false);
+}
+
+#[test]
+fn aliyun_account_syncs_and_operates_on_postgres() {
+    aliyun_account_syncs_and_operates_through_strato_serve(true);
+}
+
+/// Each run has its own replay server, so the two backends never see each other's objects.
+fn aliyun_account_syncs_and_operates_through_strato_serve(postgres: bool) {
     let replay = AliyunReplay::start().unwrap_or_else(|e| panic!("{e}"));
     // Out of band, before Strato knows the account: a server (with its system disk), a data
     // disk and an Elasticsearch instance.
@@ -69,7 +80,7 @@ fn aliyun_account_syncs_and_operates_through_strato_serve() {
     cloudcli(&replay, &["disk-create", "--name", "seed-disk", "--zone", ZONE, "--size-gb", "40"]);
     let es = runtime().block_on(replay.seed_elasticsearch(REGION, "seed-es")).unwrap_or_else(|e| panic!("{e}"));
 
-    let s = serve_with(Backend::Sqlite, |_| {});
+    let s = serve_with(backend(postgres, "aliyun"), |_| {});
     let cli = s.admin_cli();
     cli.run_with_stdin(
         &["cloudaccount-create", "--provider", "aliyun", "--name", "ali", "--access-key", &replay.access_key_id, "--secret-stdin", "--endpoint", &replay.url()],
