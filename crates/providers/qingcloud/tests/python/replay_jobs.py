@@ -256,6 +256,8 @@ def create_tag(state, zone, params):
         raise ApiError(1100, "InvalidParameterValue, tag name [%s] already exists" % name)
     tag = {"tag_id": new_id("tag-"), "tag_name": name, "description": params.get("description", ""), "color": "#9f9bb7",
            "create_time": now_text()}
+    if params.get("tag_key"):
+        tag.update(tag_key=params["tag_key"], tag_value=params.get("tag_value", ""))
     state["tags"].append(tag)
     return {"tag_id": tag["tag_id"]}
 
@@ -298,7 +300,7 @@ def tag_pairs(state, params):
 def attach_tags(state, zone, params):
     for tag, obj in tag_pairs(state, params):
         if not any(t["tag_id"] == tag["tag_id"] for t in obj["tags"]):
-            obj["tags"].append({"tag_id": tag["tag_id"], "tag_name": tag["tag_name"], "color": tag["color"]})
+            obj["tags"].append({k: tag[k] for k in ("tag_id", "tag_name", "color", "tag_key", "tag_value") if k in tag})
     return {}
 
 
