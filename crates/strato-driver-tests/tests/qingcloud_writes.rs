@@ -17,7 +17,7 @@ const REGION: &str = "pek3";
 async fn start() -> (QingCloudReplay, QingCloudDriver) {
     let replay = QingCloudReplay::start().unwrap_or_else(|e| panic!("{e}"));
     // Long enough for a create's several calls to answer before its job ends.
-    replay.set_job_delay(Duration::from_millis(800)).await.expect("job delay");
+    replay.set_job_delay(Duration::from_millis(1500)).await.expect("job delay");
     let creds = Credentials::new().with("access_key_id", &replay.access_key_id).with("secret_access_key", &replay.secret_access_key);
     let layer = Arc::new(RequestLayer::new(RetryPolicy { max_attempts: 2, base_delay: Duration::from_millis(5), max_delay: Duration::from_millis(10) }));
     let mut config = DriverConfig::new("replay", creds, layer);
@@ -36,7 +36,7 @@ async fn disk(d: &QingCloudDriver, id: &str) -> ExtDisk {
 }
 
 async fn server_until(d: &QingCloudDriver, id: &str, want: ServerStatus) -> ExtServer {
-    for _ in 0..100 {
+    for _ in 0..200 {
         let s = server(d, id).await.expect("get server");
         if s.status == want {
             return s;
@@ -47,7 +47,7 @@ async fn server_until(d: &QingCloudDriver, id: &str, want: ServerStatus) -> ExtS
 }
 
 async fn disk_until(d: &QingCloudDriver, id: &str, want: DiskStatus) -> ExtDisk {
-    for _ in 0..100 {
+    for _ in 0..200 {
         let v = disk(d, id).await;
         if v.status == want {
             return v;
@@ -59,7 +59,7 @@ async fn disk_until(d: &QingCloudDriver, id: &str, want: DiskStatus) -> ExtDisk 
 
 /// Polls until `get` answers not found (what a deleted object's listing answers).
 async fn until_gone<T: std::fmt::Debug>(mut get: impl AsyncFnMut() -> CloudResult<T>) {
-    for _ in 0..100 {
+    for _ in 0..200 {
         match get().await {
             Err(e) if e.kind == CloudErrorKind::NotFound => return,
             Err(e) => panic!("{e}"),
