@@ -97,6 +97,11 @@ impl QingCloudReplay {
         answer.get("id").and_then(Value::as_str).map(str::to_string).ok_or_else(|| format!("no id in {answer}"))
     }
 
+    /// How long an accepted job takes to end (QingCloud does writes asynchronously).
+    pub async fn set_job_delay(&self, delay: Duration) -> Result<(), String> {
+        self.control("config", json!({"job_delay": delay.as_secs_f64()})).await.map(|_| ())
+    }
+
     /// Forget the calls recorded so far (seeding and earlier listings), keeping the objects.
     pub async fn reset_calls(&self) -> Result<(), String> {
         self.control("reset_calls", json!({})).await.map(|_| ())

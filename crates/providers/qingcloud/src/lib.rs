@@ -1,4 +1,4 @@
-//! The `qingcloud` provider (read side so far): QingCloud's IaaS API over reqwest. No
+//! The `qingcloud` provider: QingCloud's IaaS API over reqwest. No
 //! maintained Rust SDK exists: `sign` holds the request signing (signature version 1,
 //! HMAC-SHA256), written once; `client` the raw calls through the shared request layer, the
 //! listing loop and the error mapping. Not registered yet.
@@ -21,6 +21,7 @@ mod secgroup;
 mod server;
 pub mod sign;
 mod sku;
+mod tags;
 mod vpc;
 
 use std::sync::Arc;
@@ -101,11 +102,33 @@ impl CloudDriver for QingCloudDriver {
         PROVIDER
     }
     fn capabilities(&self) -> CapabilitySet {
-        // Read side only: nothing is created or changed yet.
-        CapabilitySet::default()
+        CapabilitySet::all()
     }
     fn facet(&self, kind: ResourceKind) -> Option<Box<dyn ErasedFacet + '_>> {
         facets!(self, kind, [CloudRegion, Zone, Sku, Vpc, Network, Secgroup, Disk, Server])
+    }
+    // Writes return once QingCloud accepted the job; the operations layer polls the status.
+    async fn create_server(&self, region: &str, input: &ServerCreate) -> CloudResult<ExtServer> {
+        self.server_create(region, input).await
+    }
+    async fn change_server_config(&self, region: &str, id: &str, instance_type: &str) -> CloudResult<()> {
+        self.server_change_config(region, id, instance_type).await
+    }
+    async fn create_disk(&self, region: &str, input: &DiskCreate) -> CloudResult<ExtDisk> {
+        self.disk_create(region, input).await
+    }
+    async fn attach_disk(&self, region: &str, disk_id: &str, server_id: &str, _device: Option<&str>) -> CloudResult<String> {
+        // QingCloud's AttachVolumes takes no device: it picks one.
+        self.disk_attach(region, disk_id, server_id).await
+    }
+    async fn detach_disk(&self, region: &str, disk_id: &str, server_id: &str) -> CloudResult<()> {
+        self.disk_detach(region, disk_id, server_id).await
+    }
+    async fn resize_disk(&self, region: &str, disk_id: &str, size_gb: u64) -> CloudResult<()> {
+        self.disk_resize(region, disk_id, size_gb).await
+    }
+    async fn set_tags(&self, region: &str, kind: ResourceKind, id: &str, tags: &Tags, replace: bool) -> CloudResult<()> {
+        self.tags_set(region, kind, id, tags, replace).await
     }
 }
 

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use base64::Engine;
 use serde_json::Value;
 use strato_cloud::*;
 
@@ -98,6 +99,74 @@ impl QingCloudDriver {
     }
 }
 
+impl QingCloudDriver {
+    /// RunInstances in the input's zone (else the region's first), unless an earlier create
+    /// with the same idempotency token made an instance that still exists. Returns at once:
+    /// the instance is `pending` until QingCloud's job ends.
+    pub(crate) async fn server_create(&self, region: &str, input: &ServerCreate) -> CloudResult<ExtServer> {
+        if input.image_id.is_empty() || input.instance_type.is_empty() {
+            return Err(CloudError::invalid_input("server create needs an image and an instance type"));
+        }
+        let Some(keypair) = &input.keypair else {
+            // The other login mode needs a password, which Strato does not hand to drivers.
+            return Err(CloudError::invalid_input("QingCloud instances need a keypair to log in: name one"));
+        };
+        if !input.data_disks_gb.is_empty() {
+            return Err(CloudError::invalid_input("QingCloud's RunInstances makes no data volumes: create disks and attach them"));
+        }
+        let zones = self.zone_ids(region).await?;
+        let zone = match &input.zone {
+            Some(zone) if zones.contains(zone) => zone.clone(),
+            Some(zone) => return Err(CloudError::invalid_input(format!("zone '{zone}' is not in region {region}"))),
+            None => zones.first().cloned().ok_or_else(|| CloudError::invalid_input(format!("region {region} has no zone")))?,
+        };
+        if let Some(token) = &input.idempotency_token {
+            if let Some(id) = self.made_with_token(region, &zone, ResourceKind::Server, token).await? {
+                return self.servers(region, Some(&id)).await?.pop().ok_or_else(|| gone("server", &id));
+            }
+        }
+        let mut params = vec![
+            param("image_id", &input.image_id),
+            param("instance_type", &input.instance_type),
+            param("count", 1),
+            param("login_mode", "keypair"),
+            param("login_keypair", keypair),
+        ];
+        if !input.name.is_empty() {
+            params.push(param("instance_name", &input.name));
+        }
+        params.extend(input.network_id.as_ref().map(|n| param("vxnets.1", n)));
+        params.extend(input.secgroup_ids.first().map(|g| param("security_group", g)));
+        params.extend(input.root_disk_gb.map(|gb| param("os_disk_size", gb)));
+        if let Some(user_data) = &input.user_data {
+            params.extend([param("need_userdata", 1), param("userdata_type", "plain"), param("userdata_value", base64::engine::general_purpose::STANDARD.encode(user_data))]);
+        }
+        let out = self.c.call(&zone, ApiClass::Mutate, "RunInstances", &params).await?;
+        let id = array(&out, "/instances").first().and_then(Value::as_str).map(str::to_string);
+        let id = id.ok_or_else(|| CloudError::other("RunInstances answered no instance id"))?;
+        // Tag at once: the token's tag is what a retried create finds (QingCloud has no client
+        // token), so a failure between RunInstances and here can still leave a second instance.
+        let mut tags = input.tags.clone();
+        if let Some(token) = &input.idempotency_token {
+            tags.insert(crate::tags::IDEMPOTENCY_KEY.to_string(), token.clone());
+        }
+        self.attach_tags(&zone, ResourceKind::Server, &id, &tags).await?;
+        self.servers(region, Some(&id)).await?.pop().ok_or_else(|| CloudError::other(format!("instance {id} made by RunInstances is not listed")))
+    }
+
+    /// One instance action (StartInstances, ...) in the instance's zone.
+    async fn instance_call(&self, region: &str, action: &str, id: &str, extra: &[(String, String)]) -> CloudResult<()> {
+        let (zone, _) = self.raw_one(region, ResourceKind::Server, id).await?;
+        let mut params = vec![one_id("instances", id)];
+        params.extend_from_slice(extra);
+        self.c.call(&zone, ApiClass::Mutate, action, &params).await.map(|_| ())
+    }
+
+    pub(crate) async fn server_change_config(&self, region: &str, id: &str, instance_type: &str) -> CloudResult<()> {
+        self.instance_call(region, "ResizeInstances", id, &[param("instance_type", instance_type)]).await
+    }
+}
+
 #[async_trait]
 impl Facet<strato_cloud::Server> for QingCloudDriver {
     async fn list(&self, region: &str) -> CloudResult<Vec<ExtServer>> {
@@ -105,6 +174,19 @@ impl Facet<strato_cloud::Server> for QingCloudDriver {
     }
     async fn get(&self, region: &str, id: &str) -> CloudResult<ExtServer> {
         self.servers(region, Some(id)).await?.pop().ok_or_else(|| gone("server", id))
+    }
+    fn verbs(&self) -> &'static [&'static str] {
+        &["start", "stop", "restart", "delete"]
+    }
+    async fn act(&self, region: &str, id: &str, verb: &str) -> CloudResult<()> {
+        match verb {
+            "start" => self.instance_call(region, "StartInstances", id, &[]).await,
+            "stop" => self.instance_call(region, "StopInstances", id, &[]).await,
+            "restart" => self.instance_call(region, "RestartInstances", id, &[]).await,
+            // TerminateInstances takes running instances too, as delete means elsewhere.
+            "delete" => self.instance_call(region, "TerminateInstances", id, &[]).await,
+            other => Err(CloudError::not_implemented(format!("server {other}"))),
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-"""A stateful local stand-in for QingCloud's IaaS API (the read side), for tests.
+"""A stateful local stand-in for QingCloud's IaaS API, for tests (writes and jobs: replay_jobs.py).
 
 No QingCloud emulator exists. This server answers Describe* calls from state shaped after
 QingCloud's documented responses and, like QingCloud, refuses any request whose signature the
@@ -17,10 +17,12 @@ unauthenticated (loopback tests only):
   POST /_replay/inject {"action", "ret_code", "message"?, "count", "after"?}  fail `count`
                        calls of `action` ("*" for any), after letting `after` through, with that
                        ret_code (after the signature check: QingCloud throttles signed calls)
+  POST /_replay/config {"job_delay"}      seconds until an accepted job ends (default 0.2)
   GET  /_replay/calls                     the actions answered or refused so far, in order
                        (each as {"action", "zone", "offset"})
 """
 import argparse
+import copy
 import datetime
 import json
 import os
@@ -30,6 +32,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from qingcloud.conn.auth import QuerySignatureAuthHandler
+
+import replay_jobs
+from replay_jobs import ApiError
 
 ACCESS_KEY_ID = os.environ.get("QINGCLOUD_REPLAY_ACCESS_KEY_ID", "")
 SECRET = os.environ.get("QINGCLOUD_REPLAY_SECRET_ACCESS_KEY", "")
@@ -64,14 +69,7 @@ KINDS = {
 ACTIONS = {action: kind for kind, (action, *_rest) in KINDS.items()}
 
 LOCK = threading.Lock()
-STATE = {"objects": [], "injected": [], "calls": []}
-
-
-class ApiError(Exception):
-    def __init__(self, ret_code, message):
-        super().__init__(message)
-        self.ret_code = ret_code
-        self.message = message
+STATE = {"objects": [], "injected": [], "calls": [], "jobs": [], "tags": []}
 
 
 def now_text():
@@ -163,7 +161,8 @@ def describe(action, params):
     _, field, id_field, ids_param, _ = KINDS[kind]
     wanted = numbered(params, ids_param)
     with LOCK:
-        items = [o["object"] for o in STATE["objects"] if o["kind"] == kind and o["zone"] == zone]
+        # Copies: jobs settling on other threads change the objects while this answer is written.
+        items = [copy.deepcopy(o["object"]) for o in STATE["objects"] if o["kind"] == kind and o["zone"] == zone]
     items = [i for i in items if not wanted or i[id_field] in wanted]
     if kind == "security_group_rule" and params.get("security_group"):
         items = [i for i in items if i["security_group_id"] == params["security_group"]]
@@ -173,6 +172,21 @@ def describe(action, params):
     if statuses:
         items = [i for i in items if i.get("status") in statuses]
     return page(params, items, field)
+
+
+def answer_call(action, params):
+    """Settle the jobs that are due, then answer: a write, a tag/job listing, or a Describe."""
+    with LOCK:
+        replay_jobs.settle(STATE)
+        if action in replay_jobs.PAGED:
+            return replay_jobs.PAGED[action](STATE, params.get("zone", ""), params, page)
+        if action in ("CreateTag", "AttachTags", "DetachTags"):
+            return replay_jobs.WRITES[action](STATE, params.get("zone", ""), params)
+    if action in replay_jobs.WRITES:
+        zone = require_zone(params)
+        with LOCK:
+            return replay_jobs.WRITES[action](STATE, zone, params)
+    return describe(action, params)
 
 
 def seed(body):
@@ -218,7 +232,7 @@ class Handler(BaseHTTPRequestHandler):
             body = json.loads(self.body() or "{}")
             if path == "/_replay/reset":
                 with LOCK:
-                    STATE.update(objects=[], injected=[], calls=[])
+                    STATE.update(objects=[], injected=[], calls=[], jobs=[], tags=[])
                 return self.reply(200, {})
             if path == "/_replay/reset_calls":
                 with LOCK:
@@ -226,6 +240,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(200, {})
             if path == "/_replay/seed":
                 return self.reply(200, seed(body))
+            if path == "/_replay/config":
+                replay_jobs.Jobs.delay = float(body["job_delay"])
+                return self.reply(200, {})
             if path == "/_replay/inject":
                 rule = {"action": body["action"], "ret_code": int(body["ret_code"]), "message": body.get("message"), "count": int(body.get("count", 1)), "after": int(body.get("after", 0))}
                 with LOCK:
@@ -249,7 +266,7 @@ class Handler(BaseHTTPRequestHandler):
             error = injected(action)
             if error:
                 raise error
-            answer = describe(action, params)
+            answer = answer_call(action, params)
         except ApiError as e:
             return self.reply(200, {"ret_code": e.ret_code, "message": e.message})
         answer.update(action=action + "Response", ret_code=0)
@@ -270,9 +287,11 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--job-delay", type=float, default=replay_jobs.Jobs.delay, help="seconds until an accepted job ends")
     args = parser.parse_args()
     if not ACCESS_KEY_ID or not SECRET:
         raise SystemExit("QINGCLOUD_REPLAY_ACCESS_KEY_ID and QINGCLOUD_REPLAY_SECRET_ACCESS_KEY must be set")
+    replay_jobs.Jobs.delay = args.job_delay
     ThreadingHTTPServer((args.host, args.port), Handler).serve_forever()
 
 
