@@ -24,6 +24,14 @@ pub fn canonical_query(params: &[(String, String)]) -> String {
     sorted.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v))).collect::<Vec<_>>().join("&")
 }
 
+/// The canonical query as a debug log may show it: the values of `hidden` parameters (secrets,
+/// user data) replaced by `<redacted>`, and `signature_param` appended as `<redacted>` too.
+pub fn redacted_query(params: &[(String, String)], hidden: &[&str], signature_param: &str) -> String {
+    let shown: Vec<(String, String)> =
+        params.iter().map(|(k, v)| (k.clone(), if hidden.contains(&k.as_str()) { "<redacted>".to_string() } else { v.clone() })).collect();
+    format!("{}&{signature_param}=<redacted>", canonical_query(&shown))
+}
+
 /// `2026-12-08T00:30:00Z`: UTC to the second.
 pub fn utc_timestamp(at: std::time::SystemTime) -> String {
     chrono::DateTime::<chrono::Utc>::from(at).format("%Y-%m-%dT%H:%M:%SZ").to_string()
@@ -39,5 +47,7 @@ mod tests {
         let params = [("b".to_string(), "2 3".to_string()), ("a".to_string(), "1".to_string())];
         assert_eq!(canonical_query(&params), "a=1&b=2%203");
         assert_eq!(utc_timestamp(std::time::UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        let with_secret = [("Password".to_string(), "s3cret".to_string()), ("a".to_string(), "1".to_string())];
+        assert_eq!(redacted_query(&with_secret, &["Password"], "Signature"), "Password=%3Credacted%3E&a=1&Signature=<redacted>");
     }
 }

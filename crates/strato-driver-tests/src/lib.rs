@@ -8,6 +8,7 @@
 pub mod aliyun_replay;
 pub mod qingcloud_replay;
 pub mod moto;
+mod replay;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};

@@ -3,19 +3,16 @@
 //! it checks every signature against (with the official qingcloud-sdk code); killed by pid when
 //! dropped.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::aliyun_replay::PYTHON_ENV;
+use crate::replay::{rand_u128, ReplayProcess};
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../providers/qingcloud/tests/python/replay_server.py");
 
 pub struct QingCloudReplay {
-    child: Child,
-    addr: SocketAddr,
+    process: ReplayProcess,
     pub access_key_id: String,
     /// The secret the server checks signatures with; tests hand it to the driver, never print it.
     pub secret_access_key: String,
@@ -32,56 +29,24 @@ pub struct ReplayCall {
 impl QingCloudReplay {
     /// Start the server from `$STRATO_TEST_PYTHON`; the error says to run `scripts/test` when unset.
     pub fn start() -> Result<Self, String> {
-        let python = std::env::var(PYTHON_ENV).map_err(|_| format!("{PYTHON_ENV} is not set: run the tests through `scripts/test` (it builds the venv and sets it)"))?;
-        let port = {
-            let probe = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
-            probe.local_addr().map_err(|e| e.to_string())?.port()
-        };
-        let nonce = format!("{:032x}", crate::aliyun_replay::rand_u128());
+        let nonce = format!("{:032x}", rand_u128());
         let access_key_id = format!("QY{}", nonce[..18].to_ascii_uppercase());
         let secret_access_key = format!("replay{}", &nonce[8..]);
-        let child = Command::new(&python)
-            .arg(SCRIPT)
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            // The secret goes by environment, not argv (which `ps` shows to everyone).
-            .env("QINGCLOUD_REPLAY_ACCESS_KEY_ID", &access_key_id)
-            .env("QINGCLOUD_REPLAY_SECRET_ACCESS_KEY", &secret_access_key)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|e| format!("cannot start {python} {SCRIPT}: {e}"))?;
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let mut server = Self { child, addr, access_key_id, secret_access_key };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-            if let Ok(Some(status)) = server.child.try_wait() {
-                return Err(format!("the QingCloud replay server exited early: {status}"));
-            }
-            if Instant::now() > deadline {
-                return Err("the QingCloud replay server did not start listening within 30s".into());
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Ok(server)
+        let env = [("QINGCLOUD_REPLAY_ACCESS_KEY_ID", access_key_id.as_str()), ("QINGCLOUD_REPLAY_SECRET_ACCESS_KEY", secret_access_key.as_str())];
+        let process = ReplayProcess::start("QingCloud", SCRIPT, &env)?;
+        Ok(Self { process, access_key_id, secret_access_key })
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.process.url()
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.process.pid()
     }
 
     async fn control(&self, path: &str, body: Value) -> Result<Value, String> {
-        let resp = reqwest::Client::new().post(format!("{}/_replay/{path}", self.url())).json(&body).send().await.map_err(|e| e.to_string())?;
-        let status = resp.status();
-        let answer: Value = resp.json().await.map_err(|e| e.to_string())?;
-        if !status.is_success() {
-            return Err(format!("replay {path} answered {status}: {answer}"));
-        }
-        Ok(answer)
+        self.process.control(path, body).await
     }
 
     /// Forget every object, injected error and recorded call.
@@ -119,9 +84,7 @@ impl QingCloudReplay {
 
     /// The calls the server answered (or refused), in order.
     pub async fn calls(&self) -> Result<Vec<ReplayCall>, String> {
-        let resp = reqwest::get(format!("{}/_replay/calls", self.url())).await.map_err(|e| e.to_string())?;
-        let answer: Value = resp.json().await.map_err(|e| e.to_string())?;
-        let calls = answer.get("calls").and_then(Value::as_array).ok_or_else(|| format!("no calls in {answer}"))?;
+        let calls = self.process.read("calls").await?;
         Ok(calls
             .iter()
             .map(|c| ReplayCall {
@@ -130,13 +93,5 @@ impl QingCloudReplay {
                 offset: c.get("offset").and_then(Value::as_u64).unwrap_or(0),
             })
             .collect())
-    }
-}
-
-impl Drop for QingCloudReplay {
-    fn drop(&mut self) {
-        // Kill by pid: the child we started, nothing else.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }

@@ -224,8 +224,7 @@ const HIDDEN_PARAMS: &[&str] = &["UserData", "Password", "Signature"];
 
 /// An RPC form as the debug log shows it: hidden parameters replaced by `<redacted>`.
 fn logged_form(params: &[(String, String)]) -> String {
-    let shown: Params = params.iter().map(|(k, v)| (k.clone(), if HIDDEN_PARAMS.contains(&k.as_str()) { "<redacted>".into() } else { v.clone() })).collect();
-    format!("{}&Signature=<redacted>", sign::canonical_query(&shown))
+    strato_cloud::signing::redacted_query(params, HIDDEN_PARAMS, "Signature")
 }
 
 /// A response's JSON, or its error classified.

@@ -159,8 +159,7 @@ const HIDDEN_PARAMS: &[&str] = &["login_passwd", "userdata_value", "signature"];
 
 /// A request's parameters as the debug log shows them: hidden ones replaced by `<redacted>`.
 fn logged_query(params: &[(String, String)]) -> String {
-    let shown: Params = params.iter().map(|(k, v)| (k.clone(), if HIDDEN_PARAMS.contains(&k.as_str()) { "<redacted>".into() } else { v.clone() })).collect();
-    format!("{}&signature=<redacted>", sign::canonical_query(&shown))
+    strato_cloud::signing::redacted_query(params, HIDDEN_PARAMS, "signature")
 }
 
 /// A response's JSON, or its error classified.
